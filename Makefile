@@ -68,6 +68,7 @@ $(BUILD)/lib $(BUILD)/cmd $(BUILD)/tests $(BINDIR):
 
 deps:
 	@tests/install-deps $(DEB_PKGS)
+	@tests/install-npm
 
 # The README's test command. Everything, then everything again under
 # AddressSanitizer + UndefinedBehaviorSanitizer.
@@ -93,7 +94,7 @@ bats: all
 check-static:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -Ilib lib cmd
-	shellcheck onboard tests/install-deps tests/run-all tests/run-unit tests/run-bats \
+	shellcheck onboard tests/install-deps tests/install-npm tests/run-all tests/run-unit tests/run-bats \
 	  $(wildcard tests/fakes/*.sh) $(wildcard bench/*.sh)
 
 bench: deps all
