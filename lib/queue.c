@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const char *const state_names[DA_NSTATES] = { "pending", "active", "completed", "failed" };
@@ -205,6 +206,16 @@ static int cmp_str(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Some filesystems leave d_type unknown; ask them then. */
+static bool is_dir_entry(DIR *d, const struct dirent *de)
+{
+	struct stat st;
+
+	if (de->d_type != DT_UNKNOWN)
+		return de->d_type == DT_DIR;
+	return fstatat(dirfd(d), de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
+}
+
 static int list_dir(const char *dir, bool want_dirs, char ***names, size_t *n)
 {
 	DIR *d = opendir(dir);
@@ -217,7 +228,7 @@ static int list_dir(const char *dir, bool want_dirs, char ***names, size_t *n)
 	if (!d && errno != ENOENT)
 		return da_errf(DA_ERUNTIME, "open %s: %s", dir, strerror(errno));
 	while (d && (de = readdir(d)) != NULL) {
-		if (want_dirs ? (de->d_name[0] == '.' || de->d_type != DT_DIR) : !da_is_task_name(de->d_name))
+		if (want_dirs ? (de->d_name[0] == '.' || !is_dir_entry(d, de)) : !da_is_task_name(de->d_name))
 			continue;
 		if (count + 2 > cap) {
 			cap = cap ? cap * 2 : 16;
