@@ -58,4 +58,35 @@ int da_forge_local_init(struct da_forge *f, const struct da_forge_opts *opts);
  * when none is set. Warns once when the reviewer falls back. */
 const char *da_forge_env_token(enum da_forge_identity identity);
 
+/* ---- shared by the REST backends (forge_rest.c) ---- */
+#include <jansson.h>
+struct da_http;
+struct da_http_resp;
+
+/* One request through h, recording the status (and not_before after
+ * DA_ETEMP) in f->status. body may be NULL; it is not stolen. */
+int da_forge_rest(struct da_forge *f, struct da_http *h, const char *method, const char *path,
+		  const json_t *body, struct da_http_resp *resp);
+/* Every page of a list; same status bookkeeping. */
+int da_forge_rest_all(struct da_forge *f, struct da_http *h, const char *path, json_t **out);
+/* "what: HTTP 422: <the forge's message>" as DA_ERUNTIME (DA_EUSAGE for
+ * 401/403/404, which a retry cannot fix: bad token, repo or number). */
+int da_forge_rest_fail(const struct da_http_resp *resp, const char *what);
+/* Percent-encode for a URL path or query; keep_slash for file paths.
+ * Caller frees. */
+char *da_forge_urlesc(const char *s, bool keep_slash);
+
+/* Parsers from the forges' JSON (GitHub's shapes; Gitea follows them
+ * for these objects). DA_ERUNTIME when a required field is missing. */
+int da_forge_parse_repo(const json_t *j, struct da_forge_repo **out);
+int da_forge_parse_issue(const json_t *j, struct da_forge_issue **out);
+int da_forge_parse_pr(const json_t *j, struct da_forge_pr **out);
+int da_forge_parse_labels(const json_t *array, struct da_forge_label **out, size_t *n);
+/* A contents-API file object: base64 "content" decoded. */
+int da_forge_parse_file(const json_t *j, struct da_forge_file **out);
+int da_forge_parse_pubkey(const json_t *j, struct da_forge_pubkey **out);
+/* Base64 (with the newlines GitHub puts in) -> bytes, NUL-terminated. */
+int da_forge_b64decode(const char *b64, char **out, size_t *len);
+char *da_forge_b64encode(const void *data, size_t len);
+
 #endif

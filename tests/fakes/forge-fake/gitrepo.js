@@ -1,0 +1,39 @@
+'use strict';
+// The fake forge's view of a repository's bare git directory: branch tips
+// and a real squash merge (merge-tree, commit-tree, update-ref), so tests
+// can look at the default branch after "merging" a PR.
+const { spawnSync } = require('child_process');
+
+const ENV = {
+  ...process.env,
+  GIT_AUTHOR_NAME: 'fake-forge', GIT_AUTHOR_EMAIL: 'fake-forge@localhost',
+  GIT_COMMITTER_NAME: 'fake-forge', GIT_COMMITTER_EMAIL: 'fake-forge@localhost',
+};
+
+function git(bare, args, input) {
+  const r = spawnSync('git', ['--git-dir', bare, ...args], { env: ENV, input, encoding: 'utf8' });
+  return { status: r.status, out: (r.stdout || '').trim(), err: (r.stderr || '').trim() };
+}
+
+function revParse(bare, ref) {
+  const r = git(bare, ['rev-parse', '--verify', '--quiet', `refs/heads/${ref}^{commit}`]);
+  return r.status === 0 ? r.out : null;
+}
+
+// -> { sha } | { conflict: true } | { error }
+function squashMerge(bare, base, head, message) {
+  const baseSha = revParse(bare, base);
+  const headSha = revParse(bare, head);
+  if (!baseSha || !headSha) return { error: `missing branch ${baseSha ? head : base}` };
+  const mt = git(bare, ['merge-tree', '--write-tree', baseSha, headSha]);
+  if (mt.status === 1) return { conflict: true };
+  if (mt.status !== 0) return { error: mt.err };
+  const tree = mt.out.split('\n')[0];
+  const ct = git(bare, ['commit-tree', tree, '-p', baseSha, '-F', '-'], message);
+  if (ct.status !== 0) return { error: ct.err };
+  const ur = git(bare, ['update-ref', `refs/heads/${base}`, ct.out, baseSha]);
+  if (ur.status !== 0) return { conflict: true };	// base moved under us
+  return { sha: ct.out };
+}
+
+module.exports = { revParse, squashMerge };
