@@ -140,7 +140,7 @@ int main(int argc, char **argv)
 		return da_usage_error("unknown role \"%s\" (lead, implementer, qa or reviewer)", a.role);
 	}
 	if ((rc = da_read_file(a.prompt_file, PROMPT_MAX, &prompt, &len)) < 0) {
-		rc = da_errctx(DA_EUSAGE, "--prompt-file: ");
+		rc = da_errctx(DA_EUSAGE, "--prompt-file");
 		goto out;
 	}
 	if (a.run_dir)

@@ -75,7 +75,7 @@ function chooseScenario(cli, prompt) {
     const seq = env.DA_FAKE_SEQUENCE.split(',');
     return { name: seq[Math.min(call, seq.length) - 1], writes, call };
   }
-  return { name: env.DA_FAKE_SCENARIO || 'success', writes, call };
+  return { name: env['DA_FAKE_SCENARIO_' + cli.toUpperCase()] || env.DA_FAKE_SCENARIO || 'success', writes, call };
 }
 
 function applyWrites(writes, prompt, cli) {
