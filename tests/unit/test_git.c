@@ -1,0 +1,450 @@
+/* Unit tests for the git layer against real bare repositories. */
+#include "gitfix.h"
+
+#include "err.h"
+#include "fsutil.h"
+#include "git.h"
+
+#include <sys/stat.h>
+
+static const struct da_git_ident bot = { "dev-agents", "dev-agents@localhost" };
+
+/* A temp dir with origin.git and a clone of it at <tmp>/w on `branch`. */
+struct fx {
+	char *tmp;
+	char origin[600];
+	char work[600];
+	struct da_git *g;
+};
+
+static void fx_setup(struct fx *f, const char *branch)
+{
+	char *def = NULL;
+
+	memset(f, 0, sizeof *f);
+	f->tmp = unit_tmpdir();
+	fx_make_origin(f->tmp);
+	snprintf(f->origin, sizeof f->origin, "%s/origin.git", f->tmp);
+	snprintf(f->work, sizeof f->work, "%s/w", f->tmp);
+	assert_int_equal(da_git_clone(f->origin, f->work, NULL, NULL, &f->g), 0);
+	assert_int_equal(da_git_default_branch(f->g, NULL, &def), 0);
+	assert_string_equal(def, "main");
+	free(def);
+	if (branch)
+		assert_int_equal(da_git_checkout_branch(f->g, branch, "main"), 0);
+}
+
+static void fx_teardown(struct fx *f)
+{
+	da_git_free(f->g);
+	unit_rmtree(f->tmp);
+}
+
+/* Write a file inside the working clone. */
+static void wfile(struct fx *f, const char *name, const char *text)
+{
+	char path[700];
+
+	snprintf(path, sizeof path, "%s/%s", f->work, name);
+	fx_write(path, "%s", text);
+}
+
+static void commit(struct fx *f, const char *msg)
+{
+	bool committed = false;
+
+	assert_int_equal(da_git_commit_all(f->g, msg, &bot, NULL, &committed), 0);
+	assert_true(committed);
+}
+
+static void task_branch_names_are_slugged(void **state)
+{
+	char *name = NULL;
+
+	(void)state;
+	assert_int_equal(da_git_task_branch_name(42, "Add Dark-mode: to the UI!", &name), 0);
+	assert_string_equal(name, "dev-agents/42-add-dark-mode-to-the-ui");
+	free(name);
+	assert_int_equal(da_git_task_branch_name(7, "  ***  ", &name), 0);
+	assert_string_equal(name, "dev-agents/7-task");
+	free(name);
+	assert_int_equal(da_git_task_branch_name(
+				 3, "a very long title that keeps going on and on past the limit", &name),
+			 0);
+	assert_true(strlen(name) <= strlen("dev-agents/3-") + 40);
+	assert_true(name[strlen(name) - 1] != '-');
+	free(name);
+	assert_int_equal(da_git_task_branch_name(0, "x", &name), DA_EUSAGE);
+}
+
+static void clone_branch_commit_push_reaches_the_bare_repo(void **state)
+{
+	struct fx f;
+	char oid[DA_GIT_OID_HEXSZ], *cur = NULL, *out, *url = NULL;
+	bool committed = false;
+
+	(void)state;
+	fx_setup(&f, "dev-agents/7-add-thing");
+	assert_int_equal(da_git_current_branch(f.g, &cur), 0);
+	assert_string_equal(cur, "dev-agents/7-add-thing");
+	free(cur);
+	assert_int_equal(da_git_origin_url(f.g, &url), 0);
+	assert_string_equal(url, f.origin);
+	free(url);
+	wfile(&f, "thing.c", "int thing;\n");
+	assert_int_equal(da_git_commit_all(f.g, "feat: add thing (#7)", &bot, oid, &committed), 0);
+	assert_true(committed);
+	assert_int_equal(strlen(oid), 40);
+	assert_int_equal(da_git_push(f.g, "dev-agents/7-add-thing", false, NULL), 0);
+	out = fx_out(FX_GIT " -C %s log --format='%%H %%s %%an' dev-agents/7-add-thing", f.origin);
+	assert_true(strncmp(out, oid, 40) == 0);
+	assert_non_null(strstr(out, " feat: add thing (#7) dev-agents\n"));
+	free(out);
+	/* the bare repo's own HEAD still names main */
+	struct da_git *bare = NULL;
+	char *def = NULL;
+
+	assert_int_equal(da_git_open(f.origin, &bare), 0);
+	assert_true(da_git_is_bare(bare));
+	assert_int_equal(da_git_default_branch(bare, NULL, &def), 0);
+	assert_string_equal(def, "main");
+	free(def);
+	da_git_free(bare);
+	fx_teardown(&f);
+}
+
+static void nothing_to_commit_is_not_an_error(void **state)
+{
+	struct fx f;
+	char oid[DA_GIT_OID_HEXSZ] = "x";
+	bool committed = true, dirty = true;
+
+	(void)state;
+	fx_setup(&f, "dev-agents/1-x");
+	/* an ignored file is not a change */
+	wfile(&f, "debug.log", "noise\n");
+	assert_int_equal(da_git_is_dirty(f.g, &dirty), 0);
+	assert_false(dirty);
+	assert_int_equal(da_git_commit_all(f.g, "nothing", &bot, oid, &committed), 0);
+	assert_false(committed);
+	assert_string_equal(oid, "");
+	char *n = fx_out(FX_GIT " -C %s rev-list --count HEAD", f.work);
+
+	assert_string_equal(n, "1");
+	free(n);
+	fx_teardown(&f);
+}
+
+static void salvage_commits_untracked_files_and_removals(void **state)
+{
+	struct fx f;
+	char path[700], *text = NULL, *subj;
+	bool dirty = false, salvaged = false;
+
+	(void)state;
+	fx_setup(&f, "dev-agents/2-y");
+	fx_sh("mkdir -p %s/src/deep", f.work);
+	wfile(&f, "src/deep/new.c", "new work\n");
+	snprintf(path, sizeof path, "%s/README", f.work);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(da_git_is_dirty(f.g, &dirty), 0);
+	assert_true(dirty);
+	assert_int_equal(da_git_salvage(f.g, "implement", NULL, &salvaged), 0);
+	assert_true(salvaged);
+	assert_int_equal(da_git_is_dirty(f.g, &dirty), 0);
+	assert_false(dirty);
+	subj = fx_out(FX_GIT " -C %s log -1 --format='%%s|%%an <%%ae>' dev-agents/2-y", f.work);
+	assert_string_equal(subj, "salvage: uncommitted work at implement|dev-agents <dev-agents@localhost>");
+	free(subj);
+	assert_int_equal(da_git_read_file(f.g, "HEAD", "src/deep/new.c", 1000, &text, NULL), 0);
+	assert_string_equal(text, "new work\n");
+	free(text);
+	assert_int_equal(da_git_read_file(f.g, "HEAD", "README", 1000, &text, NULL), 0);
+	assert_null(text);
+	/* the file is still on disk: salvage never touches the working tree */
+	snprintf(path, sizeof path, "%s/src/deep/new.c", f.work);
+	assert_true(access(path, F_OK) == 0);
+	/* a second salvage with nothing new commits nothing */
+	assert_int_equal(da_git_salvage(f.g, "qa", NULL, &salvaged), 0);
+	assert_false(salvaged);
+	fx_teardown(&f);
+}
+
+static void diff_gives_stats_hunks_and_added_lines(void **state)
+{
+	struct fx f;
+	struct da_git_diff *d = NULL;
+	const struct da_git_file_diff *a, *b, *r;
+	struct da_git_commit_info *log = NULL;
+	char path[700], base[DA_GIT_OID_HEXSZ], mb[DA_GIT_OID_HEXSZ];
+	size_t n = 0;
+
+	(void)state;
+	fx_setup(&f, "dev-agents/3-z");
+	snprintf(path, sizeof path, "%s/a.txt", f.work);
+	fx_lines(path, 30, 5, "changed five");
+	fx_sh("sed -i 's/^line 25$/changed 25/' %s", path);
+	wfile(&f, "b.txt", "one\ntwo\nthree\n");
+	commit(&f, "first change");
+	snprintf(path, sizeof path, "%s/README", f.work);
+	assert_int_equal(unlink(path), 0);
+	commit(&f, "second change\n\nwith a body");
+
+	assert_int_equal(da_git_diff(f.g, "origin/main", "HEAD", &d), 0);
+	assert_int_equal(d->nfiles, 3);
+	assert_int_equal(d->additions, 2 + 3);
+	assert_int_equal(d->deletions, 2 + 1);
+	a = da_git_diff_file(d, "a.txt");
+	b = da_git_diff_file(d, "b.txt");
+	r = da_git_diff_file(d, "README");
+	assert_non_null(a);
+	assert_non_null(b);
+	assert_non_null(r);
+	assert_int_equal(a->status, 'M');
+	assert_int_equal(b->status, 'A');
+	assert_int_equal(r->status, 'D');
+	assert_int_equal(a->additions, 2);
+	assert_int_equal(a->deletions, 2);
+	assert_int_equal(a->nadded, 2);
+	assert_int_equal(a->added[0].start, 5);
+	assert_int_equal(a->added[0].end, 5);
+	assert_int_equal(a->added[1].start, 25);
+	assert_int_equal(a->nhunks, 2);
+	assert_int_equal(a->hunks[0].start, 2);
+	assert_int_equal(a->hunks[0].end, 8);
+	assert_int_equal(a->hunks[1].start, 22);
+	assert_int_equal(a->hunks[1].end, 28);
+	assert_non_null(strstr(a->patch, "+changed five\n"));
+	assert_non_null(strstr(a->patch, "-line 5\n"));
+	assert_int_equal(b->nadded, 1);
+	assert_int_equal(b->added[0].start, 1);
+	assert_int_equal(b->added[0].end, 3);
+	assert_int_equal(r->nhunks, 0);
+	assert_true(da_git_diff_has_line(d, "a.txt", 2));
+	assert_true(da_git_diff_has_line(d, "a.txt", 25));
+	assert_false(da_git_diff_has_line(d, "a.txt", 1));
+	assert_false(da_git_diff_has_line(d, "a.txt", 15));
+	assert_false(da_git_diff_has_line(d, "nope.txt", 1));
+	assert_int_equal(da_git_resolve(f.g, "origin/main", base), 0);
+	assert_string_equal(d->base_oid, base);
+	assert_int_equal(da_git_merge_base(f.g, "HEAD", "origin/main", mb), 0);
+	assert_string_equal(mb, base);
+	da_git_diff_free(d);
+
+	assert_int_equal(da_git_log(f.g, "origin/main", "HEAD", &log, &n), 0);
+	assert_int_equal(n, 2);
+	assert_string_equal(log[0].subject, "first change");
+	assert_string_equal(log[1].subject, "second change");
+	assert_string_equal(log[1].author, "dev-agents <dev-agents@localhost>");
+	da_git_log_free(log, n);
+	fx_teardown(&f);
+}
+
+static void rebase_onto_moved_main_replays_the_branch(void **state)
+{
+	struct fx f;
+	struct da_git_paths conflicts = { 0 };
+	struct da_git_commit_info *log = NULL;
+	char *text = NULL, path[700], tip[DA_GIT_OID_HEXSZ], mb[DA_GIT_OID_HEXSZ];
+	bool rebased = false;
+	size_t n = 0;
+
+	(void)state;
+	fx_setup(&f, "dev-agents/4-r");
+	wfile(&f, "feature.txt", "feature\n");
+	commit(&f, "feat: feature");
+	assert_int_equal(da_git_push(f.g, "dev-agents/4-r", false, NULL), 0);
+	fx_advance_main(f.tmp, 10, "main ten", "main.txt");
+	assert_int_equal(da_git_fetch(f.g, NULL), 0);
+	assert_int_equal(da_git_rebase(f.g, "origin/main", &bot, &conflicts, &rebased), 0);
+	assert_true(rebased);
+	assert_int_equal(conflicts.n, 0);
+	assert_int_equal(da_git_resolve(f.g, "origin/main", tip), 0);
+	assert_int_equal(da_git_merge_base(f.g, "HEAD", "origin/main", mb), 0);
+	assert_string_equal(mb, tip);
+	assert_int_equal(da_git_log(f.g, "origin/main", "HEAD", &log, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(log[0].subject, "feat: feature");
+	da_git_log_free(log, n);
+	/* the working tree follows the branch */
+	snprintf(path, sizeof path, "%s/main.txt", f.work);
+	assert_int_equal(da_read_file(path, 1 << 20, &text, NULL), 0);
+	assert_string_equal(text, "from main\n");
+	free(text);
+	/* the rewritten branch needs force to replace the pushed one */
+	assert_int_equal(da_git_push(f.g, "dev-agents/4-r", false, NULL), DA_ERUNTIME);
+	assert_int_equal(da_git_push(f.g, "dev-agents/4-r", true, NULL), 0);
+	/* rebasing again finds nothing to do */
+	assert_int_equal(da_git_rebase(f.g, "origin/main", &bot, &conflicts, &rebased), 0);
+	assert_false(rebased);
+	fx_teardown(&f);
+}
+
+static void rebase_conflict_names_files_and_leaves_branch(void **state)
+{
+	struct fx f;
+	struct da_git_paths conflicts = { 0 };
+	char before[DA_GIT_OID_HEXSZ], after[DA_GIT_OID_HEXSZ], path[700], *cur = NULL, *text = NULL;
+	bool dirty = true, rebased = true;
+
+	(void)state;
+	fx_setup(&f, "dev-agents/5-c");
+	snprintf(path, sizeof path, "%s/a.txt", f.work);
+	fx_lines(path, 30, 10, "branch ten");
+	commit(&f, "branch edits ten");
+	fx_advance_main(f.tmp, 10, "main ten", NULL);
+	assert_int_equal(da_git_fetch(f.g, NULL), 0);
+	assert_int_equal(da_git_resolve(f.g, "HEAD", before), 0);
+	assert_int_equal(da_git_rebase(f.g, "origin/main", &bot, &conflicts, &rebased), DA_ERUNTIME);
+	assert_false(rebased);
+	assert_int_equal(conflicts.n, 1);
+	assert_string_equal(conflicts.paths[0], "a.txt");
+	assert_non_null(strstr(da_errmsg(), "conflicts in a.txt"));
+	da_git_paths_clear(&conflicts);
+	assert_int_equal(da_git_resolve(f.g, "HEAD", after), 0);
+	assert_string_equal(before, after);
+	assert_int_equal(da_git_current_branch(f.g, &cur), 0);
+	assert_string_equal(cur, "dev-agents/5-c");
+	free(cur);
+	assert_int_equal(da_git_is_dirty(f.g, &dirty), 0);
+	assert_false(dirty);
+	assert_int_equal(da_read_file(path, 1 << 20, &text, NULL), 0);
+	assert_non_null(strstr(text, "branch ten\n"));
+	free(text);
+	snprintf(path, sizeof path, "%s/.git/rebase-merge", f.work);
+	assert_false(access(path, F_OK) == 0);
+	fx_teardown(&f);
+}
+
+static void rebase_refuses_a_dirty_tree(void **state)
+{
+	struct fx f;
+
+	(void)state;
+	fx_setup(&f, "dev-agents/6-d");
+	wfile(&f, "wip.txt", "unsaved\n");
+	assert_int_equal(da_git_rebase(f.g, "origin/main", &bot, NULL, NULL), DA_ERUNTIME);
+	assert_non_null(strstr(da_errmsg(), "uncommitted changes"));
+	fx_teardown(&f);
+}
+
+static void squash_merge_makes_one_commit_on_the_bare_default_branch(void **state)
+{
+	struct fx f;
+	struct da_git *bare = NULL;
+	const struct da_git_ident author = { "Merger", "merger@test" };
+	char oid[DA_GIT_OID_HEXSZ], *old_tip, *out;
+
+	(void)state;
+	fx_setup(&f, "dev-agents/8-s");
+	wfile(&f, "one.txt", "1\n");
+	commit(&f, "one");
+	wfile(&f, "two.txt", "2\n");
+	commit(&f, "two");
+	assert_int_equal(da_git_push(f.g, "dev-agents/8-s", false, NULL), 0);
+	/* main moves too, without touching the branch's files */
+	fx_advance_main(f.tmp, 30, "main thirty", NULL);
+	old_tip = fx_out(FX_GIT " -C %s rev-parse main", f.origin);
+	assert_int_equal(da_git_open(f.origin, &bare), 0);
+	assert_int_equal(da_git_squash_merge(bare, "dev-agents/8-s", NULL, "feat: s (#8)", &author,
+					     "", NULL, oid),
+			 0);
+	out = fx_out(FX_GIT " -C %s log --format='%%H|%%P|%%s|%%an' -1 main", f.origin);
+	char expect[300];
+
+	snprintf(expect, sizeof expect, "%s|%s|feat: s (#8)|Merger", oid, old_tip);
+	assert_string_equal(out, expect);
+	free(out);
+	out = fx_out(FX_GIT " -C %s ls-tree --name-only main | tr '\\n' ' '", f.origin);
+	assert_string_equal(out, ".gitignore README a.txt one.txt two.txt ");
+	free(out);
+	out = fx_out(FX_GIT " -C %s show main:a.txt | sed -n 30p", f.origin);
+	assert_string_equal(out, "main thirty");
+	free(out);
+	out = fx_out(FX_GIT " -C %s rev-list --count main", f.origin);
+	assert_string_equal(out, "3");
+	free(out);
+	/* merging it again has nothing to bring */
+	assert_int_equal(da_git_squash_merge(bare, "dev-agents/8-s", "main", "again", NULL, NULL,
+					     NULL, NULL),
+			 DA_ERUNTIME);
+	assert_non_null(strstr(da_errmsg(), "nothing to merge"));
+	free(old_tip);
+	da_git_free(bare);
+	fx_teardown(&f);
+}
+
+static void conflicting_squash_merge_fails_cleanly(void **state)
+{
+	struct fx f;
+	struct da_git *bare = NULL;
+	struct da_git_paths conflicts = { 0 };
+	char *before, *after;
+
+	(void)state;
+	fx_setup(&f, "dev-agents/9-x");
+	char path[700];
+
+	snprintf(path, sizeof path, "%s/a.txt", f.work);
+	fx_lines(path, 30, 3, "branch three");
+	commit(&f, "branch three");
+	assert_int_equal(da_git_push(f.g, "dev-agents/9-x", false, NULL), 0);
+	fx_advance_main(f.tmp, 3, "main three", NULL);
+	before = fx_out(FX_GIT " -C %s rev-parse main", f.origin);
+	assert_int_equal(da_git_open(f.origin, &bare), 0);
+	/* a moved head is refused before anything else */
+	assert_int_equal(da_git_squash_merge(bare, "dev-agents/9-x", NULL, "m", NULL, "0000000",
+					     &conflicts, NULL),
+			 DA_ERUNTIME);
+	assert_non_null(strstr(da_errmsg(), "moved"));
+	assert_int_equal(da_git_squash_merge(bare, "dev-agents/9-x", NULL, "m", NULL, NULL,
+					     &conflicts, NULL),
+			 DA_ERUNTIME);
+	assert_int_equal(conflicts.n, 1);
+	assert_string_equal(conflicts.paths[0], "a.txt");
+	assert_non_null(strstr(da_errmsg(), "conflicts in a.txt"));
+	da_git_paths_clear(&conflicts);
+	after = fx_out(FX_GIT " -C %s rev-parse main", f.origin);
+	assert_string_equal(before, after);
+	free(before);
+	free(after);
+	da_git_free(bare);
+	fx_teardown(&f);
+}
+
+static void clone_of_a_missing_remote_fails_with_context(void **state)
+{
+	char *tmp = unit_tmpdir();
+	char dir[600], missing[600];
+	struct da_git *g = (struct da_git *)1;
+
+	(void)state;
+	snprintf(dir, sizeof dir, "%s/w", tmp);
+	snprintf(missing, sizeof missing, "%s/nope.git", tmp);
+	assert_int_equal(da_git_clone(missing, dir, NULL, NULL, &g), DA_ERUNTIME);
+	assert_null(g);
+	assert_non_null(strstr(da_errmsg(), "clone"));
+	assert_int_equal(da_git_open(tmp, &g), DA_ERUNTIME);
+	assert_null(g);
+	da_git_free(NULL);
+	unit_rmtree(tmp);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(task_branch_names_are_slugged),
+		cmocka_unit_test(clone_branch_commit_push_reaches_the_bare_repo),
+		cmocka_unit_test(nothing_to_commit_is_not_an_error),
+		cmocka_unit_test(salvage_commits_untracked_files_and_removals),
+		cmocka_unit_test(diff_gives_stats_hunks_and_added_lines),
+		cmocka_unit_test(rebase_onto_moved_main_replays_the_branch),
+		cmocka_unit_test(rebase_conflict_names_files_and_leaves_branch),
+		cmocka_unit_test(rebase_refuses_a_dirty_tree),
+		cmocka_unit_test(squash_merge_makes_one_commit_on_the_bare_default_branch),
+		cmocka_unit_test(conflicting_squash_merge_fails_cleanly),
+		cmocka_unit_test(clone_of_a_missing_remote_fails_with_context),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
