@@ -113,3 +113,9 @@ uninstall:
 
 clean:
 	rm -rf build bin/da-*
+
+# ---- forge layer: test-only driver for tests/bats/forge.bats ----
+FORGE_CLI := $(BUILD)/tests/forge_cli
+build-all: $(FORGE_CLI)
+$(FORGE_CLI): tests/unit/forge_cli.c $(LIBDA) | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIBDA) $(LDLIBS)

@@ -35,11 +35,19 @@ int da_forge_rest_all(struct da_forge *f, struct da_http *h, const char *path, j
 int da_forge_rest_fail(const struct da_http_resp *resp, const char *what)
 {
 	const char *msg = json_string_value(json_object_get(resp->json, "message"));
+	json_t *errs = json_object_get(resp->json, "errors");
+	/* GitHub's 422 says "Validation Failed" and puts the reason in
+	 * errors[0].message (or .code: "already_exists", "invalid") */
+	json_t *e0 = json_array_get(errs, 0);
+	const char *detail = json_is_string(e0) ? json_string_value(e0)
+						: json_string_value(json_object_get(e0, "message"));
 	int cls = (resp->status == 401 || resp->status == 403 || resp->status == 404)
 			  ? DA_EUSAGE : DA_ERUNTIME;
 
-	return da_errf(cls, "%s: HTTP %ld%s%s", what, resp->status, msg ? ": " : "",
-		       msg ? msg : "");
+	if (!detail)
+		detail = json_string_value(json_object_get(e0, "code"));
+	return da_errf(cls, "%s: HTTP %ld%s%s%s%s", what, resp->status, msg ? ": " : "",
+		       msg ? msg : "", detail ? ": " : "", detail ? detail : "");
 }
 
 char *da_forge_urlesc(const char *s, bool keep_slash)
