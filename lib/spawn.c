@@ -406,6 +406,8 @@ int da_spawn_run(const struct da_spawn_opts *o, struct da_spawn_result *res)
 	if (start_child(&s, out_pipe, err_pipe) < 0)
 		goto out;
 	res->pid = s.pid;
+	if (o->on_start)
+		o->on_start(s.pid, o->start_ctx);
 	s.pidfd = pidfd_open_(s.pid);
 	if (!o->direct_output) {
 		s.pipes[0] = out_pipe[0];

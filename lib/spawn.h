@@ -19,6 +19,7 @@
 
 typedef bool (*da_tick_fn)(void *ctx);
 typedef void (*da_line_fn)(const char *line, size_t len, void *ctx);
+typedef void (*da_start_fn)(pid_t pid, void *ctx);
 
 struct da_spawn_opts {
 	const char *const *argv;	/* argv[0] is looked up on PATH if it has no '/' */
@@ -39,6 +40,8 @@ struct da_spawn_opts {
 	int64_t tick_ms;		/* 0: 1000 */
 	bool leave_group;		/* do not kill the group after the child exits */
 	size_t tail_bytes;		/* how much output to keep for the result (0: 4096) */
+	da_start_fn on_start;		/* called once the child runs (its pid), before waiting */
+	void *start_ctx;
 };
 
 struct da_spawn_result {
