@@ -181,8 +181,11 @@ int da_forge_parse_pr(const json_t *j, struct da_forge_pr **out)
 		return da_errf(DA_ERUNTIME, "out of memory");
 	}
 	p->draft = json_is_true(json_object_get(j, "draft"));
-	p->merged = json_is_true(json_object_get(j, "merged")) ||
-		    json_is_string(json_object_get(j, "merged_at"));
+	/* list answers (pull-request-simple) have no "merged": merged_at
+	 * says it there; where both exist, "merged" is the authority */
+	p->merged = json_is_boolean(json_object_get(j, "merged"))
+			    ? json_is_true(json_object_get(j, "merged"))
+			    : json_is_string(json_object_get(j, "merged_at"));
 	*out = p;
 	return 0;
 }

@@ -406,6 +406,10 @@ int da_http_request(struct da_http *h, const char *method, const char *path,
 		}
 		wait = da_http_ratelimit_wait(status, hd.retry_after, hd.remaining, hd.reset,
 					      time(NULL));
+		/* GitHub: a secondary limit may come as a bare 403 whose
+		 * message says so; its docs say wait at least a minute */
+		if (wait < 0 && status == 403 && b.data && strstr(b.data, "secondary rate limit"))
+			wait = 60;
 		if (wait >= 0) {
 			if (wait > h->max_wait_s || waits >= 3) {
 				h->not_before = time(NULL) + (wait > 0 ? wait : 60);

@@ -249,6 +249,14 @@ make_bare() {
 	nb=$(printf '%s\n' "$output" | sed -n 's/^not_before=//p')
 	[ "$nb" -ge $((now + 3590)) ] && [ "$nb" -le $((now + 3700)) ]
 	[ "$(state 's.repos["octo/demo"].comments.length')" -eq 0 ]
+	# a bare 403 that says "secondary rate limit" means a minute at least
+	ctl POST /__inject '{"path":"/comments$","status":403,"body":{"message":"You have exceeded a secondary rate limit."}}' >/dev/null
+	DA_HTTP_MAX_WAIT=10 run fc comment 1 "hello"
+	[ "$status" -eq 75 ]
+	# while a bare 403 without that is a permission answer
+	ctl POST /__inject '{"path":"/comments$","status":403,"body":{"message":"Resource not accessible by integration"}}' >/dev/null
+	run fc comment 1 "hello"
+	[ "$status" -eq 2 ] && [[ "$output" == *"not accessible"* ]]
 }
 
 @test "the primary rate limit waits for x-ratelimit-reset or gives not_before" {
