@@ -214,6 +214,10 @@ static int gt_create_pr(struct da_forge *f, const struct da_forge_pr_new *in,
 		     "create pull request");
 	if (ret == 0)
 		ret = parse_pr(r.json, out);
+	/* 409: one is open for this head already (a retried POST, a crash
+	 * after creating): that one is the answer */
+	else if (r.status == 409 && gt_find_pr(f, in->head, out) == 0 && *out)
+		ret = 0;
 	free(title);
 	json_decref(req);
 	da_http_resp_clear(&r);

@@ -203,9 +203,16 @@ static int gh_create_pr(struct da_forge *f, const struct da_forge_pr_new *in,
 	struct da_http_resp r;
 	int ret = call(f, "POST", req, &r, "%s/pulls", GH(f)->repo);
 
-	if (ret == 0)
-		ret = r.status == 201 ? da_forge_parse_pr(r.json, out)
-				      : da_forge_rest_fail(&r, "create pull request");
+	if (ret == 0 && r.status == 201) {
+		ret = da_forge_parse_pr(r.json, out);
+	} else if (ret == 0) {
+		ret = da_forge_rest_fail(&r, "create pull request");
+		/* A retried POST whose first attempt got through, or a crash
+		 * after creating: the open PR for this head is the answer. */
+		if (r.status == 422 && strstr(da_errmsg(), "already exists") &&
+		    gh_find_pr(f, in->head, out) == 0 && *out)
+			ret = 0;
+	}
 	json_decref(req);
 	da_http_resp_clear(&r);
 	return ret;

@@ -339,6 +339,28 @@ static CURLcode perform(struct da_http *h, const char *method, const char *url,
 	return rc;
 }
 
+/* Failures a later attempt may not meet: the network, the server, DNS
+ * (a Pi's resolver is often not up yet right after boot). */
+static bool transient(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_SEND_ERROR:
+	case CURLE_RECV_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static int fill_resp(struct da_http_resp *resp, long status, struct buf *body, struct hdrs *hd)
 {
 	resp->status = status;
@@ -392,8 +414,9 @@ int da_http_request(struct da_http *h, const char *method, const char *path,
 			    da_monotonic_ms() - t0);
 		if (rc == CURLE_OUT_OF_MEMORY)
 			goto oom;
-		if (rc != CURLE_OK || status >= 500) {
+		if ((rc != CURLE_OK && transient(rc)) || status >= 500) {
 			if (tries >= h->attempts) {
+				resp->status = status;
 				ret = rc != CURLE_OK
 					? da_errf(DA_ERUNTIME, "%s %s: %s (after %d attempts)", method,
 						  rel, curl_easy_strerror(rc), tries)
@@ -403,6 +426,10 @@ int da_http_request(struct da_http *h, const char *method, const char *path,
 			}
 			sleep_ms(h->backoff_ms << (tries - 1));
 			continue;
+		}
+		if (rc != CURLE_OK) {	/* a bad URL or certificate: retrying cannot help */
+			ret = da_errf(DA_ERUNTIME, "%s %s: %s", method, rel, curl_easy_strerror(rc));
+			goto out;
 		}
 		wait = da_http_ratelimit_wait(status, hd.retry_after, hd.remaining, hd.reset,
 					      time(NULL));

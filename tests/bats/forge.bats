@@ -94,7 +94,7 @@ make_bare() {
 	grep -q "http POST /repos/octo/demo/issues/1/comments 201" "$LOG"
 }
 
-@test "PR creation is findable by branch, and a second create is refused" {
+@test "PR creation is findable by branch and idempotent" {
 	start_fake
 	run fc create-pr "Add a greeting" feature main "Closes #1" draft
 	[ "$status" -eq 0 ] && [[ "$output" == *"number=2"* && "$output" == *"draft=1"* ]]
@@ -102,8 +102,10 @@ make_bare() {
 	[[ "$output" == *"number=2"* ]]
 	run fc find-pr other
 	[ "$output" = none ]
+	# a second create (a retried POST, a resumed task) gives the same PR
 	run fc create-pr "Again" feature main ""
-	[ "$status" -ne 0 ] && [[ "$output" == *"already exists"* ]]
+	[ "$status" -eq 0 ] && [[ "$output" == *"number=2"* ]]
+	[ "$(state 's.repos["octo/demo"].issues.length')" -eq 2 ]
 	run fc set-draft 2 0
 	[ "$status" -eq 0 ]
 	run fc find-pr feature
@@ -156,6 +158,11 @@ make_bare() {
 	git --git-dir="$BARE" show main:greeting.txt | grep -q hello
 	run fc -r octo/real merge 1 "again" ""
 	[ "$output" = "$(printf 'result=not_mergeable\nsha=')" ]
+	# the contents API writes commits on the bare repo too
+	fc -r octo/real put-file .github/workflows/d.yml "dev-agents: dispatch" "on: issues"
+	[ "$(git --git-dir="$BARE" show main:.github/workflows/d.yml)" = "on: issues" ]
+	run fc -r octo/real get-file .github/workflows/d.yml
+	[[ "$output" == *"sha=$(git --git-dir="$BARE" rev-parse main:.github/workflows/d.yml)"* ]]
 	assert_no_violations
 }
 
@@ -220,6 +227,18 @@ make_bare() {
 	[ "$status" -eq 0 ]
 	grep -q "issues/1 0 .*Timeout" "$LOG"
 	assert_no_violations
+}
+
+@test "a forge that is not there ends with exit 1 after the retries" {
+	start_fake
+	port=$(cat "$BATS_TEST_TMPDIR/port")
+	ctl POST /__shutdown >/dev/null
+	wait "$FAKE_PID" || true
+	FAKE=
+	DA_GITHUB_API="http://127.0.0.1:$port" run fc issue 1
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"(after 4 attempts)"* ]]
+	[ "$(grep -c 'GET /repos/octo/demo/issues/1 0 ' "$LOG")" -eq 4 ]
 }
 
 @test "a forge that keeps failing ends with exit 1 after the last attempt" {
@@ -307,6 +326,8 @@ make_bare() {
 	[[ "$output" == *"labels=pipeline-failed"* ]]
 	run gfc -r octo/real create-pr "Greet" feature main "Closes #1" draft
 	[[ "$output" == *"number=2"* && "$output" == *"draft=1"* ]]
+	run gfc -r octo/real create-pr "Greet" feature main "again"
+	[ "$status" -eq 0 ] && [[ "$output" == *"number=2"* ]]
 	run gfc -r octo/real merge 2 "Greet (#2)" ""
 	[[ "$output" == *"result=not_mergeable"* ]]
 	gfc -r octo/real set-draft 2 0
@@ -321,7 +342,10 @@ make_bare() {
 	gfc -r octo/real put-file a.yml "add" "x: 1"
 	sha=$(gfc -r octo/real get-file a.yml | sed -n 's/^sha=//p')
 	gfc -r octo/real put-file a.yml "update" "x: 2" "$sha"
-	[ "$(state 's.repos["octo/real"].contents["a.yml"].content')" = "x: 2" ]
+	# with a bare repo behind it, each file write is a commit on main
+	[ "$(git --git-dir="$BARE" show main:a.yml)" = "x: 2" ]
+	[ "$(git --git-dir="$BARE" log -1 --format=%s main)" = update ]
+	git --git-dir="$BARE" show main:greeting.txt | grep -q hello
 	FORGE_CLI_SECRET=plainvalue run gfc -r octo/real put-secret DEV_AGENTS_PAT
 	[ "$status" -eq 0 ]
 	[ "$(state 's.repos["octo/real"].secrets.DEV_AGENTS_PAT.data')" = plainvalue ]

@@ -5,7 +5,6 @@
 // check below holds requests to them.
 const crypto = require('crypto');
 const gitrepo = require('./gitrepo');
-const { State } = require('./state');
 
 const notFound = [404, { message: 'The target couldn\'t be found.', errors: [] }];
 
@@ -150,7 +149,7 @@ const routes = [
   }, { Do: [S, true], MergeTitleField: [S], MergeMessageField: [S], head_commit_id: [S],
     delete_branch_after_merge: ['boolean'], force_merge: ['boolean'] }],
   ['GET', '/repos/:owner/:repo/contents/*path', (ctx) => {
-    const f = ctx.repo.contents.get(ctx.params.path);
+    const f = ctx.st.getFile(ctx.repo, ctx.params.path, ctx.query.get('ref'));
     if (!f) return notFound;
     return [200, { type: 'file', encoding: 'base64', size: f.data.length, path: ctx.params.path,
       name: ctx.params.path.split('/').pop(), sha: f.sha, content: f.data.toString('base64') }];
@@ -168,17 +167,13 @@ const routes = [
 
 function writeFile(ctx, update) {
   const path = ctx.params.path;
-  const old = ctx.repo.contents.get(path);
+  const old = ctx.st.getFile(ctx.repo, path, ctx.body.branch);
   if (!update && old) return [422, { message: `repository file already exists [path: ${path}]` }];
   if (update && !old) return notFound;
   if (update && ctx.body.sha !== old.sha) return [422, { message: `sha does not match [given: ${ctx.body.sha}, expected: ${old.sha}]` }];
-  const data = Buffer.from(ctx.body.content, 'base64');
-  const f = { data, sha: State.blobSha(data) };
-  ctx.repo.contents.set(path, f);
-  const commit = { sha: crypto.randomBytes(20).toString('hex'), message: ctx.body.message, path,
-    branch: ctx.body.branch || ctx.repo.default_branch, user: ctx.user };
-  ctx.repo.commits.push(commit);
-  return [update ? 200 : 201, { content: { path, sha: f.sha }, commit: { sha: commit.sha } }];
+  const w = ctx.st.putFile(ctx.repo, path, Buffer.from(ctx.body.content, 'base64'), ctx.body.message || 'update', ctx.body.branch, ctx.user);
+  if (w.error) return [500, { message: w.error }];
+  return [update ? 200 : 201, { content: { path, sha: w.sha }, commit: { sha: w.commit } }];
 }
 
 function typeOk(want, v) {

@@ -3,7 +3,6 @@
 // answering with GitHub's status codes and the fields of its objects.
 const crypto = require('crypto');
 const gitrepo = require('./gitrepo');
-const { State } = require('./state');
 
 function labelJson(st, repo, l) {
   return {
@@ -123,7 +122,7 @@ const routes = [
   ['POST', '/repos/:owner/:repo/pulls/:n/reviews', (ctx) => createReview(ctx)],
   ['PUT', '/repos/:owner/:repo/pulls/:n/merge', (ctx) => merge(ctx)],
   ['GET', '/repos/:owner/:repo/contents/*path', (ctx) => {
-    const f = ctx.repo.contents.get(ctx.params.path);
+    const f = ctx.st.getFile(ctx.repo, ctx.params.path, ctx.query.get('ref'));
     if (!f) return notFound;
     return [200, {
       type: 'file', encoding: 'base64', size: f.data.length, name: ctx.params.path.split('/').pop(),
@@ -204,17 +203,13 @@ function merge(ctx) {
 function putFile(ctx) {
   const repo = ctx.repo;
   const path = ctx.params.path;
-  const old = repo.contents.get(path);
+  const old = ctx.st.getFile(repo, path, ctx.body.branch);
   if (old && !ctx.body.sha) return invalid('Invalid request.\n\n"sha" wasn\'t supplied.');
   if (old && ctx.body.sha !== old.sha) return [409, { message: `${path} does not match ${ctx.body.sha}` }];
   if (!old && ctx.body.sha) return notFound;
-  const data = Buffer.from(ctx.body.content, 'base64');
-  const f = { data, sha: State.blobSha(data) };
-  repo.contents.set(path, f);
-  const commit = { sha: crypto.randomBytes(20).toString('hex'), message: ctx.body.message, path,
-    branch: ctx.body.branch || repo.default_branch, user: ctx.user };
-  repo.commits.push(commit);
-  return [old ? 200 : 201, { content: { name: path.split('/').pop(), path, sha: f.sha }, commit: { sha: commit.sha, message: commit.message } }];
+  const w = ctx.st.putFile(repo, path, Buffer.from(ctx.body.content, 'base64'), ctx.body.message, ctx.body.branch, ctx.user);
+  if (w.error) return [500, { message: w.error }];
+  return [old ? 200 : 201, { content: { name: path.split('/').pop(), path, sha: w.sha }, commit: { sha: w.commit, message: ctx.body.message } }];
 }
 
 // GraphQL: only the two draft mutations dev-agents sends.

@@ -10,9 +10,41 @@ const ENV = {
   GIT_COMMITTER_NAME: 'fake-forge', GIT_COMMITTER_EMAIL: 'fake-forge@localhost',
 };
 
-function git(bare, args, input) {
-  const r = spawnSync('git', ['--git-dir', bare, ...args], { env: ENV, input, encoding: 'utf8' });
+function git(bare, args, input, extraEnv = {}) {
+  const r = spawnSync('git', ['--git-dir', bare, ...args], { env: { ...ENV, ...extraEnv }, input, encoding: 'utf8' });
   return { status: r.status, out: (r.stdout || '').trim(), err: (r.stderr || '').trim() };
+}
+
+// A file on a branch: { data: Buffer, sha } or null.
+function readFile(bare, ref, path) {
+  const spec = `refs/heads/${ref}:${path}`;
+  if (git(bare, ['cat-file', '-t', spec]).out !== 'blob') return null;
+  const sha = git(bare, ['rev-parse', spec]).out;
+  const r = spawnSync('git', ['--git-dir', bare, 'cat-file', 'blob', sha], { env: ENV });
+  return { data: r.stdout, sha };
+}
+
+// One commit on branch putting data at path (as the contents API does).
+// -> { commit, blob } | { error }
+function writeFile(bare, branch, path, data, message) {
+  const parent = revParse(bare, branch);
+  const index = `${bare}/fake-forge-index-${process.pid}`;
+  const env = { GIT_INDEX_FILE: index };
+  try {
+    const blob = git(bare, ['hash-object', '-w', '--stdin'], data).out;
+    if (parent && git(bare, ['read-tree', parent], null, env).status !== 0) return { error: 'read-tree' };
+    if (!parent) git(bare, ['read-tree', '--empty'], null, env);
+    const ui = git(bare, ['update-index', '--add', '--cacheinfo', `100644,${blob},${path}`], null, env);
+    if (ui.status !== 0) return { error: ui.err };
+    const tree = git(bare, ['write-tree'], null, env).out;
+    const ct = git(bare, ['commit-tree', tree, ...(parent ? ['-p', parent] : []), '-F', '-'], message);
+    if (ct.status !== 0) return { error: ct.err };
+    const ur = git(bare, ['update-ref', `refs/heads/${branch}`, ct.out, ...(parent ? [parent] : [])]);
+    if (ur.status !== 0) return { error: ur.err };
+    return { commit: ct.out, blob };
+  } finally {
+    require('fs').rmSync(index, { force: true });
+  }
 }
 
 function revParse(bare, ref) {
@@ -36,4 +68,4 @@ function squashMerge(bare, base, head, message) {
   return { sha: ct.out };
 }
 
-module.exports = { revParse, squashMerge };
+module.exports = { revParse, squashMerge, readFile, writeFile };

@@ -68,6 +68,31 @@ class State {
     return (repo.bare && gitrepo.revParse(repo.bare, pr.head)) || pr.fixedSha;
   }
 
+  // A file of the repo: from its bare repository when it has one (so a
+  // test sees real commits on the branch), else from memory.
+  getFile(repo, path, ref) {
+    if (repo.bare) return gitrepo.readFile(repo.bare, ref || repo.default_branch, path);
+    return repo.contents.get(path) || null;
+  }
+
+  // -> { sha, commit } | { error }
+  putFile(repo, path, data, message, branch, user) {
+    const br = branch || repo.default_branch;
+    let commit;
+    let sha = State.blobSha(data);
+    if (repo.bare) {
+      const w = gitrepo.writeFile(repo.bare, br, path, data, `${message}\n`);
+      if (w.error) return w;
+      commit = w.commit;
+      sha = w.blob;
+    } else {
+      commit = crypto.randomBytes(20).toString('hex');
+    }
+    repo.contents.set(path, { data, sha });
+    repo.commits.push({ sha: commit, message, path, branch: br, user });
+    return { sha, commit };
+  }
+
   // The blob sha git would give these bytes: what GitHub calls a file's sha.
   static blobSha(buf) {
     return crypto.createHash('sha1').update(`blob ${buf.length}\0`).update(buf).digest('hex');
