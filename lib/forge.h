@@ -149,6 +149,9 @@ struct da_forge_pr_new {
 	const char *base;
 	bool draft;
 };
+/* Idempotent: when the forge says a PR for this head is already open (a
+ * retried POST that got through, a task resumed after a crash), that PR
+ * is returned instead of an error. */
 int da_forge_create_pr(struct da_forge *f, const struct da_forge_pr_new *in,
 		       struct da_forge_pr **out);
 

@@ -222,8 +222,8 @@ make_bare() {
 	[ "$status" -eq 0 ] && [[ "$output" == *"title=Add a greeting"* ]]
 	[ "$(grep -c 'GET /repos/octo/demo/issues/1 ' "$LOG")" -eq 3 ]
 	grep -q "issues/1 500 " "$LOG" && grep -q "issues/1 502 " "$LOG"
-	ctl POST /__inject '{"path":"/issues/1$","delay_ms":3000,"count":1}' >/dev/null
-	DA_HTTP_TIMEOUT_MS=700 run fc issue 1
+	ctl POST /__inject '{"path":"/issues/1$","delay_ms":8000,"count":1}' >/dev/null
+	DA_HTTP_TIMEOUT_MS=2000 run fc issue 1
 	[ "$status" -eq 0 ]
 	grep -q "issues/1 0 .*Timeout" "$LOG"
 	assert_no_violations
@@ -293,8 +293,8 @@ make_bare() {
 
 @test "label listing follows Link pagination across pages" {
 	start_fake
-	for i in $(seq 1 230); do printf '{"repo":"octo/demo","name":"l%03d"}\n' "$i"; done |
-		while read -r l; do ctl POST /__label "$l" >/dev/null; done
+	names=$(for i in $(seq 1 230); do printf '"l%03d",' "$i"; done)
+	ctl POST /__label "{\"repo\":\"octo/demo\",\"names\":[${names%,}]}" >/dev/null
 	run fc labels
 	[ "$status" -eq 0 ]
 	[ "$(printf '%s\n' "$output" | wc -l)" -eq 231 ]	# + dev-agents

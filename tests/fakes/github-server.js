@@ -58,7 +58,7 @@ function control(req, res, pathname, body) {
     case 'POST /__label': {
       const repo = st.repos.get(String(body.repo).toLowerCase());
       if (!repo) return send(res, 404, { message: 'no such repo' });
-      st.ensureLabel(repo, body.name, body.color, body.description);
+      for (const name of body.names || [body.name]) st.ensureLabel(repo, name, body.color, body.description);
       return send(res, 201, { ok: true });
     }
     case 'POST /__inject':
