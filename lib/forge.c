@@ -154,6 +154,26 @@ int da_forge_comment(struct da_forge *f, long number, const char *body, char **h
 	DISPATCH(f, comment, "comment", number, body, html_url_out);
 }
 
+int da_forge_list_comments(struct da_forge *f, long number, struct da_forge_comment **out,
+			   size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (number <= 0)
+		return da_errf(DA_EUSAGE, "comments: issue number %ld is not positive", number);
+	DISPATCH(f, list_comments, "list comments", number, out, n);
+}
+
+void da_forge_comments_free(struct da_forge_comment *c, size_t n)
+{
+	for (size_t i = 0; c && i < n; i++) {
+		free(c[i].body);
+		free(c[i].user);
+		free(c[i].html_url);
+	}
+	free(c);
+}
+
 int da_forge_list_labels(struct da_forge *f, struct da_forge_label **out, size_t *n)
 {
 	*out = NULL;

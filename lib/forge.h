@@ -104,6 +104,19 @@ void da_forge_issue_free(struct da_forge_issue *i);
  * NULL; otherwise the caller frees it. */
 int da_forge_comment(struct da_forge *f, long number, const char *body, char **html_url_out);
 
+struct da_forge_comment {
+	long id;
+	char *body;
+	char *user;		/* login of the author */
+	char *html_url;
+};
+/* Every comment on an issue or PR, oldest first, across all pages: lets a
+ * resumed step see that its comment (marked, e.g. with an HTML comment
+ * "<!-- dev-agents:... -->") is already there instead of posting twice. */
+int da_forge_list_comments(struct da_forge *f, long number, struct da_forge_comment **out,
+			   size_t *n);
+void da_forge_comments_free(struct da_forge_comment *c, size_t n);
+
 /* ---- labels ---- */
 
 struct da_forge_label {

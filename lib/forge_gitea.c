@@ -103,6 +103,22 @@ static int gt_comment(struct da_forge *f, long number, const char *body, char **
 	return ret;
 }
 
+static int gt_list_comments(struct da_forge *f, long number, struct da_forge_comment **out,
+			     size_t *n)
+{
+	char path[1024];
+	json_t *all = NULL;
+	int ret;
+
+	/* Gitea answers this list whole (no paging parameters) */
+	snprintf(path, sizeof path, "%s/issues/%ld/comments", GT(f)->repo, number);
+	ret = da_forge_rest_all(f, GT(f)->http, path, &all);
+	if (ret == 0)
+		ret = da_forge_parse_comments(all, out, n);
+	json_decref(all);
+	return ret < 0 ? da_errctx(ret, "list comments") : 0;
+}
+
 static int gt_list_labels(struct da_forge *f, struct da_forge_label **out, size_t *n)
 {
 	char path[1024];
@@ -413,6 +429,7 @@ static const struct da_forge_ops gitea_ops = {
 	.get_repo = gt_get_repo,
 	.get_issue = gt_get_issue,
 	.comment = gt_comment,
+	.list_comments = gt_list_comments,
 	.list_labels = gt_list_labels,
 	.create_label = gt_create_label,
 	.add_labels = gt_add_labels,

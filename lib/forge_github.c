@@ -112,6 +112,21 @@ static int gh_comment(struct da_forge *f, long number, const char *body, char **
 	return ret;
 }
 
+static int gh_list_comments(struct da_forge *f, long number, struct da_forge_comment **out,
+			     size_t *n)
+{
+	char path[1024];
+	json_t *all = NULL;
+	int ret;
+
+	snprintf(path, sizeof path, "%s/issues/%ld/comments?per_page=100", GH(f)->repo, number);
+	ret = da_forge_rest_all(f, GH(f)->http, path, &all);
+	if (ret == 0)
+		ret = da_forge_parse_comments(all, out, n);
+	json_decref(all);
+	return ret < 0 ? da_errctx(ret, "list comments") : 0;
+}
+
 static int gh_list_labels(struct da_forge *f, struct da_forge_label **out, size_t *n)
 {
 	char path[1024];
@@ -443,6 +458,7 @@ static const struct da_forge_ops github_ops = {
 	.get_repo = gh_get_repo,
 	.get_issue = gh_get_issue,
 	.comment = gh_comment,
+	.list_comments = gh_list_comments,
 	.list_labels = gh_list_labels,
 	.create_label = gh_create_label,
 	.add_labels = gh_add_labels,

@@ -15,6 +15,8 @@ struct da_forge_ops {
 	int (*get_repo)(struct da_forge *f, struct da_forge_repo **out);
 	int (*get_issue)(struct da_forge *f, long number, struct da_forge_issue **out);
 	int (*comment)(struct da_forge *f, long number, const char *body, char **html_url);
+	int (*list_comments)(struct da_forge *f, long number, struct da_forge_comment **out,
+			     size_t *n);
 	int (*list_labels)(struct da_forge *f, struct da_forge_label **out, size_t *n);
 	int (*create_label)(struct da_forge *f, const char *name, const char *color,
 			    const char *description);
@@ -82,6 +84,7 @@ int da_forge_parse_repo(const json_t *j, struct da_forge_repo **out);
 int da_forge_parse_issue(const json_t *j, struct da_forge_issue **out);
 int da_forge_parse_pr(const json_t *j, struct da_forge_pr **out);
 int da_forge_parse_labels(const json_t *array, struct da_forge_label **out, size_t *n);
+int da_forge_parse_comments(const json_t *array, struct da_forge_comment **out, size_t *n);
 /* A contents-API file object: base64 "content" decoded. */
 int da_forge_parse_file(const json_t *j, struct da_forge_file **out);
 int da_forge_parse_pubkey(const json_t *j, struct da_forge_pubkey **out);

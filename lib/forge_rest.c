@@ -224,6 +224,35 @@ int da_forge_parse_labels(const json_t *array, struct da_forge_label **out, size
 	return 0;
 }
 
+int da_forge_parse_comments(const json_t *array, struct da_forge_comment **out, size_t *n)
+{
+	size_t count = json_array_size(array), idx;
+	struct da_forge_comment *cs;
+	json_t *c;
+	int ret;
+
+	*out = NULL;
+	*n = 0;
+	if (!json_is_array(array))
+		return da_errf(DA_ERUNTIME, "comments: not a JSON array");
+	if (!(cs = calloc(count + 1, sizeof *cs)))
+		return da_errf(DA_ERUNTIME, "out of memory");
+	json_array_foreach(array, idx, c) {
+		json_t *id = json_object_get(c, "id");
+
+		cs[idx].id = json_is_integer(id) ? (long)json_integer_value(id) : 0;
+		if ((ret = str_member(c, "body", false, &cs[idx].body)) < 0 ||
+		    (ret = str_member(json_object_get(c, "user"), "login", false, &cs[idx].user)) < 0 ||
+		    (ret = str_member(c, "html_url", false, &cs[idx].html_url)) < 0) {
+			da_forge_comments_free(cs, idx + 1);
+			return ret;
+		}
+	}
+	*out = cs;
+	*n = count;
+	return 0;
+}
+
 int da_forge_b64decode(const char *b64, char **out, size_t *len)
 {
 	size_t max = strlen(b64) / 4 * 3 + 3;

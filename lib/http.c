@@ -321,6 +321,12 @@ static CURLcode perform(struct da_http *h, const char *method, const char *url,
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, h->timeout_ms);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->timeout_ms < 10000 ? h->timeout_ms : 10000L);
 	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	/* GitHub answers a renamed repository with 301/307; curl keeps the
+	 * method (CUSTOMREQUEST) and drops our Authorization header if the
+	 * redirect leaves the host (CURLOPT_UNRESTRICTED_AUTH stays off). */
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(c, CURLOPT_MAXREDIRS, 3L);
+	curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, body);
 	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);

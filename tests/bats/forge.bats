@@ -81,6 +81,9 @@ make_bare() {
 	[ "$status" -eq 0 ] && [ "$output" = none ]
 	run fc comment 1 "Merged in #2"
 	[ "$status" -eq 0 ] && [[ "$output" == url=https://* ]]
+	fc comment 1 "<!-- dev-agents:outcome --> second" >/dev/null
+	run fc comments 1
+	[ "$output" = "$(printf 'writer-bot: Merged in #2\nwriter-bot: <!-- dev-agents:outcome --> second')" ]
 	run fc ensure-label pipeline-failed b60205 "The pipeline could not finish"
 	[ "$output" = "created=1" ]
 	run fc ensure-label Pipeline-Failed b60205 ""
@@ -92,6 +95,16 @@ make_bare() {
 	[ "$(state 's.repos["octo/demo"].comments[0].user.login')" = writer-bot ]
 	assert_no_violations
 	grep -q "http POST /repos/octo/demo/issues/1/comments 201" "$LOG"
+}
+
+@test "a renamed repository's redirect is followed" {
+	start_fake
+	ctl POST /__repo '{"full_name":"octo/renamed","default_branch":"trunk"}' >/dev/null
+	ctl POST /__inject "{\"path\":\"^/repos/octo/demo\$\",\"status\":301,\"headers\":{\"location\":\"$FAKE/repos/octo/renamed\"}}" >/dev/null
+	run fc repo
+	[ "$status" -eq 0 ] && [[ "$output" == *"default_branch=trunk"* ]]
+	[ "$(ctl GET /__requests | node -e 'const r=JSON.parse(require("fs").readFileSync(0));console.log(r.map(x=>x.user).join(","))')" = "writer-bot,writer-bot" ]
+	assert_no_violations
 }
 
 @test "PR creation is findable by branch and idempotent" {
@@ -318,8 +331,17 @@ make_bare() {
 	start_fake --gitea
 	ctl POST /__repo "{\"full_name\":\"octo/real\",\"bare\":\"$BARE\"}" >/dev/null
 	ctl POST /__issue '{"repo":"octo/real","title":"Greet"}' >/dev/null
+	# more labels than one Gitea page holds: ensure must look at them all
+	names=$(for i in $(seq 1 60); do printf '"l%03d",' "$i"; done)
+	ctl POST /__label "{\"repo\":\"octo/real\",\"names\":[${names%,}],\"color\":\"00ff00\"}" >/dev/null
+	run gfc -r octo/real ensure-label l060 b60205 ""
+	[ "$output" = created=0 ]
+	grep -q "GET /repos/octo/real/labels?limit=50&page=2 200" "$LOG"
 	run gfc -r octo/real ensure-label pipeline-failed b60205 "failed"
 	[ "$output" = created=1 ]
+	gfc -r octo/real comment 1 "on it" >/dev/null
+	run gfc -r octo/real comments 1
+	[ "$output" = "writer-bot: on it" ]
 	run gfc -r octo/real add-labels 1 pipeline-failed
 	[ "$status" -eq 0 ]
 	run gfc -r octo/real issue 1

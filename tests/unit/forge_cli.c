@@ -159,6 +159,16 @@ static int op_issue(struct da_forge *f, const char *op, int argc, char **argv)
 		free(url);
 		return ret;
 	}
+	if (!strcmp(op, "comments")) {
+		struct da_forge_comment *cs;
+		size_t n;
+		int ret = da_forge_list_comments(f, atol(argv[0]), &cs, &n);
+
+		for (size_t i = 0; ret == 0 && i < n; i++)
+			printf("%s: %s\n", cs[i].user, cs[i].body);
+		da_forge_comments_free(cs, n);
+		return ret;
+	}
 	return da_forge_add_labels(f, atol(argv[0]), (const char *const *)argv + 1,
 				   (size_t)argc - 1);
 }
@@ -208,7 +218,7 @@ static int op_misc(struct da_forge *f, const char *op, int argc, char **argv)
 static int run(struct da_forge *f, const char *op, int argc, char **argv)
 {
 	static const struct { const char *op; int min; } arity[] = {
-		{ "repo", 0 }, { "issue", 1 }, { "comment", 2 }, { "labels", 0 },
+		{ "repo", 0 }, { "issue", 1 }, { "comment", 2 }, { "comments", 1 }, { "labels", 0 },
 		{ "ensure-label", 1 }, { "add-labels", 2 }, { "find-pr", 1 }, { "create-pr", 4 },
 		{ "update-pr", 4 }, { "set-draft", 2 }, { "review", 3 }, { "merge", 3 },
 		{ "get-file", 1 }, { "put-file", 3 }, { "pubkey", 0 }, { "put-secret", 1 },
@@ -227,7 +237,7 @@ static int run(struct da_forge *f, const char *op, int argc, char **argv)
 		return op_file(f, op, argc, argv);
 	if (strstr(op, "-pr") || !strcmp(op, "set-draft"))
 		return op_pr(f, op, argc, argv);
-	if (!strcmp(op, "issue") || !strcmp(op, "comment") || !strcmp(op, "add-labels"))
+	if (!strcmp(op, "issue") || !strncmp(op, "comment", 7) || !strcmp(op, "add-labels"))
 		return op_issue(f, op, argc, argv);
 	return op_misc(f, op, argc, argv);
 }

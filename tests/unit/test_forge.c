@@ -237,6 +237,23 @@ static void published_issue_repo_key_examples_parse(void **state)
 	(void)state;
 }
 
+static void published_comment_example_parses(void **state)
+{
+	json_t *list = json_pack("[O]", example("issue-comment"));
+	struct da_forge_comment *c;
+	size_t n;
+
+	assert_int_equal(da_forge_parse_comments(list, &c, &n), 0);
+	assert_int_equal(n, 1);
+	assert_string_equal(c[0].body, "Me too");
+	assert_string_equal(c[0].user, "octocat");
+	assert_string_equal(c[0].html_url,
+			    "https://github.com/octocat/Hello-World/issues/1347#issuecomment-1");
+	da_forge_comments_free(c, n);
+	json_decref(list);
+	(void)state;
+}
+
 static void contents_base64_with_newlines_decodes(void **state)
 {
 	json_t *j = json_pack("{s:s,s:s,s:s}", "sha", "abc", "encoding", "base64", "content",
@@ -319,6 +336,7 @@ int main(void)
 		cmocka_unit_test(a_directory_listing_is_not_a_file),
 		cmocka_unit_test(published_pull_request_example_parses),
 		cmocka_unit_test(published_issue_repo_key_examples_parse),
+		cmocka_unit_test(published_comment_example_parses),
 		cmocka_unit_test(contents_base64_with_newlines_decodes),
 		cmocka_unit_test(a_sealed_secret_opens_with_the_key_pair),
 		cmocka_unit_test(kinds_and_repo_names_are_checked_at_open),

@@ -61,6 +61,8 @@ const routes = [
     const i = issueOf(ctx, false);
     return i ? [200, issueJson(ctx.repo, i)] : notFound;
   }],
+  ['GET', '/repos/:owner/:repo/issues/:n/comments', (ctx) => (issueOf(ctx, false)
+    ? [200, ctx.repo.comments.filter((c) => c.number === Number(ctx.params.n))] : notFound)],
   ['POST', '/repos/:owner/:repo/issues/:n/comments', (ctx) => {
     if (!issueOf(ctx, false)) return notFound;
     const c = { id: ctx.st.id(), number: Number(ctx.params.n), body: ctx.body.body, user: { login: ctx.user } };
