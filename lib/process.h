@@ -66,7 +66,11 @@ int da_slot_lock_try(long max_parallel, int *fd);
  * free. Stops after max_tasks (>0) tasks, when paused, or when its parent
  * (parent_pid, 0: never) is gone. */
 int da_worker_run(const struct da_config *c, const struct da_proc_opts *o, const char *project, int run_fd,
-		  int slot_fd, long max_tasks, pid_t parent_pid);
+		  int slot_fd, long max_tasks, pid_t parent_pid, bool *rested);
+/* *rested: the worker put a task back to pending (exit 75, stale, killed)
+ * and stopped, so that the task is not run again at once; its process
+ * exits with DA_WORKER_EXIT_REST and the scheduler lets the project rest. */
+#define DA_WORKER_EXIT_REST 3
 
 /* da-process --once / --watch (o->watch). Returns 0, or the first error of
  * a worker (the worker printed it) as DA_ERUNTIME. */
@@ -83,6 +87,9 @@ int da_sched_start(struct da_sched *s, time_t *wake_at);
 size_t da_sched_reap(struct da_sched *s, bool block);
 size_t da_sched_running(const struct da_sched *s);
 bool da_sched_failed(const struct da_sched *s);
+/* After a failed worker: DA_ERUNTIME, with a message only when the worker
+ * could not give one itself (killed by a signal). */
+int da_sched_error(const struct da_sched *s);
 bool da_sched_limit_reached(const struct da_sched *s);
 /* The last start found a ready project but no free slot. */
 bool da_sched_blocked(const struct da_sched *s);

@@ -17,7 +17,7 @@
 
 #define MAX_WORKERS 64		/* max_parallel is at most 64 */
 #define FAILED_MAX 64
-#define FAILED_RETRY_MS 60000	/* a project whose worker failed rests this long */
+#define FAILED_RETRY_MS 60000	/* a project whose worker failed or requeued rests this long */
 
 struct worker_slot {
 	pid_t pid;
@@ -37,6 +37,7 @@ struct da_sched {
 	bool failed;
 	long started;
 	bool blocked;		/* a ready project found no free slot */
+	char killed[256];	/* the first worker killed by a signal, for the message */
 };
 
 struct candidate {
@@ -70,6 +71,14 @@ size_t da_sched_running(const struct da_sched *s)
 bool da_sched_failed(const struct da_sched *s)
 {
 	return s->failed;
+}
+
+int da_sched_error(const struct da_sched *s)
+{
+	if (s->killed[0])
+		return da_errf(DA_ERUNTIME, "%s", s->killed);
+	da_errclear(); /* the worker said why, once */
+	return DA_ERUNTIME;
 }
 
 bool da_sched_limit_reached(const struct da_sched *s)
@@ -116,9 +125,10 @@ static void become_worker(struct da_sched *s, const char *project, int run_fd, i
 	signal(SIGINT, SIG_DFL);
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
-	int rc = da_worker_run(s->c, s->o, project, run_fd, slot_fd, s->o->limit > 0 ? 1 : 0, parent);
+	bool rested = false;
+	int rc = da_worker_run(s->c, s->o, project, run_fd, slot_fd, s->o->limit > 0 ? 1 : 0, parent, &rested);
 
-	_exit(rc < 0 ? da_err_report(rc) : 0);
+	_exit(rc < 0 ? da_err_report(rc) : rested ? DA_WORKER_EXIT_REST : 0);
 }
 
 static int start_worker(struct da_sched *s, const char *project, int run_fd, int slot_fd)
@@ -221,8 +231,14 @@ out:
 
 static void forget_worker(struct da_sched *s, size_t i, int status)
 {
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		s->failed = true;
+	bool rest = WIFEXITED(status) && WEXITSTATUS(status) == DA_WORKER_EXIT_REST;
+
+	if (rest || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		s->failed = s->failed || !rest;
+		/* A worker that exits non-zero said why itself; a killed one could not. */
+		if (WIFSIGNALED(status) && !s->killed[0])
+			snprintf(s->killed, sizeof s->killed, "the worker for %s (pid %ld) was killed by signal %d",
+				 s->workers[i].project, (long)s->workers[i].pid, WTERMSIG(status));
 		size_t k = s->n_failed < FAILED_MAX ? s->n_failed++ : FAILED_MAX - 1;
 
 		memcpy(s->failed_projects[k].project, s->workers[i].project, sizeof s->workers[i].project);
@@ -276,10 +292,8 @@ int da_process(const struct da_config *c, const struct da_proc_opts *o)
 	/* Never leave a worker unreaped, even after an error of ours. */
 	while (da_sched_running(s))
 		da_sched_reap(s, true);
-	if (rc == 0 && da_sched_failed(s)) {
-		da_errclear(); /* the worker said why, once */
-		rc = DA_ERUNTIME;
-	}
+	if (rc == 0 && da_sched_failed(s))
+		rc = da_sched_error(s);
 	da_sched_free(s);
 	return rc;
 }

@@ -146,10 +146,8 @@ int da_process_watch(const struct da_config *c, const struct da_proc_opts *o)
 	/* Workers keep running: each finishes its current runner and stops
 	 * (its parent is gone); their locks guard the queue meanwhile. */
 	da_sched_reap(s, false);
-	if (rc == 0 && da_sched_failed(s)) {
-		da_errclear();
-		rc = DA_ERUNTIME;
-	}
+	if (rc == 0 && da_sched_failed(s))
+		rc = da_sched_error(s);
 out:
 	if (ifd >= 0)
 		close(ifd);

@@ -103,7 +103,8 @@ static int add_attempts(struct da_task *t, void *ctx)
 }
 
 /* Move the task after its runner ended, and tell. */
-static int settle(struct worker *w, const char *name, const struct da_spawn_result *res, bool paused)
+static int settle(struct worker *w, const char *name, const struct da_spawn_result *res, bool paused,
+		  bool *requeued)
 {
 	char path[DA_PATH_MAX], how[160], why[4096];
 	struct da_task *t = NULL;
@@ -127,13 +128,23 @@ static int settle(struct worker *w, const char *name, const struct da_spawn_resu
 	} else if (!res->term_signal && res->exit_code == DA_EXIT_TEMPFAIL && !res->timed_out) {
 		to = DA_PENDING, ev = DA_EV_REQUEUED;
 		snprintf(why, sizeof why, "runner asked to try later (exit 75)");
-	} else if (res->timed_out) {
+	} else if (res->timed_out || res->term_signal) {
+		/* Stale, or killed by someone else (OOM killer, an operator): a
+		 * crash of the machinery rather than the task's verdict, so it is
+		 * retried like an orphan, up to max_attempts. */
 		oc.add_attempts = 1;
 		bool give_up = t->attempts + 1 >= w->c->max_attempts;
 
 		to = give_up ? DA_FAILED : DA_PENDING, ev = give_up ? DA_EV_FAILED : DA_EV_REQUEUED;
-		snprintf(why, sizeof why, "stale: runner ran longer than stale_hours (%g), %s; attempt %ld of %ld%s",
-			 w->c->stale_hours, how, t->attempts + 1, w->c->max_attempts, give_up ? ", giving up" : "");
+		if (res->timed_out)
+			snprintf(why, sizeof why, "stale: runner ran longer than stale_hours (%g), %s", w->c->stale_hours,
+				 how);
+		else
+			snprintf(why, sizeof why, "runner %s", how);
+		size_t used = strlen(why);
+
+		snprintf(why + used, sizeof why - used, "; attempt %ld of %ld%s", t->attempts + 1, w->c->max_attempts,
+			 give_up ? ", giving up" : "");
 	} else {
 		to = DA_FAILED, ev = DA_EV_FAILED;
 		snprintf(why, sizeof why, "runner failed: %s\n%s", how,
@@ -153,6 +164,9 @@ static int settle(struct worker *w, const char *name, const struct da_spawn_resu
 		if ((rc = da_failure_append(&f)) < 0)
 			goto out;
 	}
+	/* Put back for a pause: the worker stops anyway, and the task should
+	 * start again as soon as the pause is lifted. */
+	*requeued = to == DA_PENDING && !paused && !res->stopped;
 	da_proc_event(w->o, ev, w->project, name, (long)res->pid,
 		      res->term_signal || res->stopped || res->timed_out ? -1 : res->exit_code,
 		      to == DA_COMPLETED ? NULL : strtok(why, "\n"));
@@ -177,7 +191,7 @@ static int set_aside(struct worker *w, const char *name)
 	return 0;
 }
 
-static int run_one(struct worker *w, const char *name)
+static int run_one(struct worker *w, const char *name, bool *requeued)
 {
 	char task_path[DA_PATH_MAX], log_dir[DA_PATH_MAX], log_path[DA_PATH_MAX], stem[256];
 	struct da_spawn_result res;
@@ -225,7 +239,7 @@ static int run_one(struct worker *w, const char *name)
 		}
 		return da_errf(saved, "%s", msg);
 	}
-	rc = settle(w, name, &res, da_paused());
+	rc = settle(w, name, &res, da_paused(), requeued);
 	da_spawn_result_free(&res);
 	return rc;
 }
@@ -238,12 +252,14 @@ static void release_locks(struct worker *w)
 }
 
 int da_worker_run(const struct da_config *c, const struct da_proc_opts *o, const char *project, int run_fd,
-		  int slot_fd, long max_tasks, pid_t parent_pid)
+		  int slot_fd, long max_tasks, pid_t parent_pid, bool *rested)
 {
 	struct worker w = { .c = c, .o = o, .project = project, .run_fd = run_fd, .slot_fd = slot_fd };
 	char name[256];
 	long done = 0;
 	int rc;
+
+	*rested = false;
 
 	if ((rc = split_runner(&w)) < 0 || (rc = worker_env(&w)) < 0)
 		goto out;
@@ -260,7 +276,11 @@ int da_worker_run(const struct da_config *c, const struct da_proc_opts *o, const
 				goto out;
 			if (!found)
 				break;
-			if ((rc = run_one(&w, name)) < 0)
+			if ((rc = run_one(&w, name, rested)) < 0)
+				goto out;
+			/* A task put back (try later, stale, killed) is not run again
+			 * at once: the project rests until the next look. */
+			if (*rested)
 				goto out;
 			if ((max_tasks > 0 && ++done >= max_tasks) || (parent_pid && getppid() != parent_pid))
 				goto out;
