@@ -1,0 +1,78 @@
+#!/usr/bin/env bats
+# Contract test: the real Claude Code CLI (tests/node_modules) run through
+# da-agent against a loopback fake of the Anthropic Messages API
+# (tests/fakes/anthropic-server.js). Proves the argv, the prompt on stdin,
+# the headless permission bypass, and the stream-json parsing against the
+# real thing, with no network beyond 127.0.0.1.
+
+load helpers
+
+CLAUDE="$TESTS_DIR/node_modules/.bin/claude"
+
+setup() {
+	[ -x "$CLAUDE" ] || skip "tests/node_modules/.bin/claude is absent (run tests/install-npm)"
+	da_setup
+	WS="$BATS_TEST_TMPDIR/ws"
+	RUN="$BATS_TEST_TMPDIR/run"
+	API_LOG="$BATS_TEST_TMPDIR/api.jsonl"
+	mkdir -p "$WS"
+	node "$TESTS_DIR/fakes/anthropic-server.js" "$BATS_TEST_TMPDIR/port" "$WS" "$API_LOG" 3>&- &
+	SERVER_PID=$!
+	for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.1; done
+	[ -s "$BATS_TEST_TMPDIR/port" ]
+	unset CLAUDE_CODE_OAUTH_TOKEN ANTHROPIC_AUTH_TOKEN CLAUDE_CONFIG_DIR
+	export DA_CLAUDE_BIN="$CLAUDE"
+	export ANTHROPIC_BASE_URL="http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")"
+	export ANTHROPIC_API_KEY=sk-ant-contract-dummy
+	# root needs IS_SANDBOX=1 for --dangerously-skip-permissions
+	export IS_SANDBOX=1
+	# no update checks, telemetry, error reports or other traffic
+	export CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC=1 DISABLE_AUTOUPDATER=1 \
+		DISABLE_TELEMETRY=1 DISABLE_ERROR_REPORTING=1
+	printf 'agents:\n  claude_auth: api_key\n  implementer: { hang_timeout_seconds: 120, timeout_seconds: 300 }\n' \
+		>"$DA_HOME/config.yaml"
+	printf 'CONTRACT-PROMPT: write hello.txt, then run a Bash command\n' >"$BATS_TEST_TMPDIR/prompt.md"
+}
+
+teardown() {
+	[ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null || true
+}
+
+field() {
+	printf '%s\n' "$output" | grep '^{' | tail -1 | node -e \
+		'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>{const v=JSON.parse(s)[process.argv[1]];console.log(v===null?"null":v)})' "$1"
+}
+
+@test "real claude: an IMPLEMENT run writes a file, runs Bash, and is parsed" {
+	run "$DA_BIN/da-agent" --role implementer --prompt-file "$BATS_TEST_TMPDIR/prompt.md" \
+		--cwd "$WS" --run-dir "$RUN" --json
+	[ "$status" -eq 0 ] || { echo "$output"; cat "$RUN/implementer.output.log"; return 1; }
+	[ "$(cat "$WS/hello.txt")" = "hello from the contract test" ]
+	[ "$(cat "$WS/bash-ran.txt")" = "bash ran" ]
+	[ "$(field ok)" = true ]
+	[ "$(field backend)" = claude ]
+	[[ "$(field session_id)" =~ ^[0-9a-f-]{36}$ ]]
+	[ "$(field turns)" -ge 3 ]
+	[ "$(field input_tokens)" -gt 0 ]
+	[ "$(field output_tokens)" -gt 0 ]
+	[ "$(field final_text)" = "CONTRACT-DONE: wrote hello.txt and ran Bash." ]
+	# the prompt reached the API on stdin, with the key we allowed
+	grep -q '"has_prompt":true' "$API_LOG"
+	! grep -q '"api_key":"absent"' "$API_LOG"
+	grep -q '"type":"result"' "$RUN/implementer.events.jsonl"
+	grep -q '"subtype":"init"' "$RUN/implementer.events.jsonl"
+}
+
+@test "real claude: a later run resumes the session from the role's private home" {
+	run "$DA_BIN/da-agent" --role implementer --prompt-file "$BATS_TEST_TMPDIR/prompt.md" \
+		--cwd "$WS" --run-dir "$RUN" --json
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	sid=$(field session_id)
+	printf 'CONTRACT-AGAIN: anything left?\n' >"$BATS_TEST_TMPDIR/again.md"
+	run "$DA_BIN/da-agent" --role implementer --prompt-file "$BATS_TEST_TMPDIR/again.md" \
+		--cwd "$WS" --run-dir "$RUN" --resume "$sid" --json
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ "$(field session_id)" = "$sid" ]
+	# the resumed request carried the first run's tool results: step 2+
+	grep '"has_resume_prompt":true' "$API_LOG" | grep -q '"step":2'
+}

@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+// A loopback fake of the Anthropic Messages API for the Claude Code
+// contract test. POST /v1/messages with stream:true answers in the real
+// SSE shape (message_start, content_block_start/delta/stop, message_delta,
+// message_stop). The agent loop (a request that offers the Write tool) is
+// scripted: 1) Write <dir>/hello.txt, 2) Bash writing <dir>/bash-ran.txt,
+// 3) a final text. Any other request (titles, quota probes) gets a short
+// text. Usage: anthropic-server.js PORTFILE DIR [LOGFILE]
+'use strict';
+const http = require('http');
+const fs = require('fs');
+const path = require('path');
+
+const [portFile, dir, logFile] = process.argv.slice(2);
+if (!portFile || !dir) {
+  process.stderr.write('usage: anthropic-server.js PORTFILE DIR [LOGFILE]\n');
+  process.exit(2);
+}
+let seq = 0;
+
+function log(rec) {
+  if (logFile) fs.appendFileSync(logFile, JSON.stringify(rec) + '\n');
+}
+
+// How many tool results the conversation already holds = the script step.
+function step(body) {
+  let n = 0;
+  for (const m of body.messages || [])
+    if (Array.isArray(m.content))
+      for (const b of m.content) if (b.type === 'tool_result') n++;
+  return n;
+}
+
+function isAgentLoop(body) {
+  return Array.isArray(body.tools) && body.tools.some((t) => t.name === 'Write');
+}
+
+function reply(body) {
+  if (!isAgentLoop(body)) return { blocks: [{ type: 'text', text: 'Fake title' }], stop: 'end_turn' };
+  switch (step(body)) {
+  case 0:
+    return { stop: 'tool_use', blocks: [{ type: 'tool_use', name: 'Write',
+      input: { file_path: path.join(dir, 'hello.txt'), content: 'hello from the contract test\n' } }] };
+  case 1:
+    return { stop: 'tool_use', blocks: [{ type: 'tool_use', name: 'Bash',
+      input: { command: `echo bash ran > ${path.join(dir, 'bash-ran.txt')}`, description: 'Mark that Bash ran' } }] };
+  default:
+    return { stop: 'end_turn', blocks: [{ type: 'text', text: 'CONTRACT-DONE: wrote hello.txt and ran Bash.' }] };
+  }
+}
+
+function usage(inTok) {
+  return { input_tokens: inTok, output_tokens: 1, cache_creation_input_tokens: 7, cache_read_input_tokens: 11 };
+}
+
+function sse(res, event, data) {
+  res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+}
+
+function streamReply(res, body, r) {
+  const id = `msg_fake_${++seq}`;
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache',
+    'request-id': `req_fake_${seq}` });
+  sse(res, 'message_start', { type: 'message_start', message: { id, type: 'message', role: 'assistant',
+    model: body.model, content: [], stop_reason: null, stop_sequence: null, usage: usage(100) } });
+  r.blocks.forEach((b, index) => {
+    if (b.type === 'text') {
+      sse(res, 'content_block_start', { type: 'content_block_start', index, content_block: { type: 'text', text: '' } });
+      sse(res, 'content_block_delta', { type: 'content_block_delta', index, delta: { type: 'text_delta', text: b.text } });
+    } else {
+      sse(res, 'content_block_start', { type: 'content_block_start', index,
+        content_block: { type: 'tool_use', id: `toolu_fake_${seq}_${index}`, name: b.name, input: {} } });
+      const json = JSON.stringify(b.input);
+      const half = Math.floor(json.length / 2);	// split like the real API does
+      sse(res, 'content_block_delta', { type: 'content_block_delta', index,
+        delta: { type: 'input_json_delta', partial_json: json.slice(0, half) } });
+      sse(res, 'content_block_delta', { type: 'content_block_delta', index,
+        delta: { type: 'input_json_delta', partial_json: json.slice(half) } });
+    }
+    sse(res, 'content_block_stop', { type: 'content_block_stop', index });
+  });
+  sse(res, 'message_delta', { type: 'message_delta', delta: { stop_reason: r.stop, stop_sequence: null },
+    usage: { output_tokens: 25 } });
+  sse(res, 'message_stop', { type: 'message_stop' });
+  res.end();
+}
+
+function jsonReply(res, body, r) {
+  const content = r.blocks.map((b, i) => (b.type === 'text' ? b
+    : { type: 'tool_use', id: `toolu_fake_${seq}_${i}`, name: b.name, input: b.input }));
+  res.writeHead(200, { 'content-type': 'application/json', 'request-id': `req_fake_${++seq}` });
+  res.end(JSON.stringify({ id: `msg_fake_${seq}`, type: 'message', role: 'assistant', model: body.model,
+    content, stop_reason: r.stop, stop_sequence: null, usage: usage(100) }));
+}
+
+const server = http.createServer((req, res) => {
+  let raw = '';
+  req.on('data', (d) => { raw += d; });
+  req.on('end', () => {
+    const url = req.url.split('?')[0];
+    let body = {};
+    try { body = raw ? JSON.parse(raw) : {}; } catch (e) { body = {}; }
+    log({ method: req.method, url, stream: !!body.stream, agent_loop: isAgentLoop(body), step: step(body),
+      has_prompt: raw.includes('CONTRACT-PROMPT'), has_resume_prompt: raw.includes('CONTRACT-AGAIN'),
+      api_key: req.headers['x-api-key'] ? 'present' : 'absent' });
+    if (req.method === 'POST' && url === '/v1/messages/count_tokens') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ input_tokens: 100 }));
+    } else if (req.method === 'POST' && url === '/v1/messages') {
+      const r = reply(body);
+      if (body.stream) streamReply(res, body, r); else jsonReply(res, body, r);
+    } else {
+      res.writeHead(404, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ type: 'error', error: { type: 'not_found_error', message: 'not faked' } }));
+    }
+  });
+});
+
+server.listen(0, '127.0.0.1', () => {
+  const tmp = portFile + '.tmp';
+  fs.writeFileSync(tmp, String(server.address().port));
+  fs.renameSync(tmp, portFile);
+});
+process.on('SIGTERM', () => server.close(() => process.exit(0)));
