@@ -162,6 +162,11 @@ make_bare() {
 	[ "$status" -eq 0 ]
 	head_sha=$(printf '%s\n' "$output" | sed -n 's/^head_sha=//p')
 	[ "$head_sha" = "$(git --git-dir="$BARE" rev-parse feature)" ]
+	# inline comments must sit on the diff, or GitHub refuses the review
+	run fc -r octo/real -R review 1 comment "x" "greeting.txt:7:not in the diff"
+	[ "$status" -eq 1 ] && [[ "$output" == *"must be part of the diff"* ]]
+	run fc -r octo/real -R review 1 approve "ok" "greeting.txt:1:nice"
+	[ "$status" -eq 0 ]
 	run fc -r octo/real merge 1 "Add a greeting (#1)" "Closes #1" "$head_sha"
 	[ "$status" -eq 0 ] && [[ "$output" == *"result=merged"* ]]
 	sha=$(printf '%s\n' "$output" | sed -n 's/^sha=//p')

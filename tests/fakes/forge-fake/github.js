@@ -167,6 +167,16 @@ function createReview(ctx) {
     return invalid(`Unprocessable Entity: Can not ${b.event === 'APPROVE' ? 'approve' : 'request changes on'} your own pull request`);
   }
   if (b.event === 'REQUEST_CHANGES' && !b.body) return invalid('Review body is required for REQUEST_CHANGES');
+  if (ctx.repo.bare && (b.comments || []).length) {
+    // GitHub refuses the whole review when one comment is off the diff
+    const lines = gitrepo.diffLines(ctx.repo.bare, i.pr.base, i.pr.head);
+    for (const c of b.comments) {
+      const ranges = lines.get(c.path) || [];
+      if (!ranges.some(([lo, hi]) => c.line >= lo && c.line <= hi)) {
+        return invalid('Unprocessable Entity', ['Pull request review thread line must be part of the diff']);
+      }
+    }
+  }
   const r = {
     id: ctx.st.id(), number: i.number, user: { login: ctx.user }, body: b.body || '',
     state: { APPROVE: 'APPROVED', REQUEST_CHANGES: 'CHANGES_REQUESTED', COMMENT: 'COMMENTED' }[b.event] || 'PENDING',

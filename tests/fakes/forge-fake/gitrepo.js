@@ -68,4 +68,19 @@ function squashMerge(bare, base, head, message) {
   return { sha: ct.out };
 }
 
-module.exports = { revParse, squashMerge, readFile, writeFile };
+// Lines of the new side a review may comment on: per file, the ranges of
+// the diff's hunks (added and context lines), as GitHub allows.
+function diffLines(bare, base, head) {
+  const d = git(bare, ['diff', '-U3', `refs/heads/${base}...refs/heads/${head}`]);
+  const files = new Map();
+  let cur = null;
+  for (const line of d.out.split('\n')) {
+    const f = /^\+\+\+ b\/(.*)$/.exec(line);
+    if (f) { cur = []; files.set(f[1], cur); continue; }
+    const h = /^@@ -\d+(?:,\d+)? \+(\d+)(?:,(\d+))? @@/.exec(line);
+    if (h && cur) cur.push([Number(h[1]), Number(h[1]) + (h[2] === undefined ? 1 : Number(h[2])) - 1]);
+  }
+  return files;
+}
+
+module.exports = { revParse, squashMerge, readFile, writeFile, diffLines };
