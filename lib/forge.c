@@ -11,6 +11,10 @@
 
 static const char *const kind_names[] = { "github", "gitea", "local" };
 
+const char *const da_forge_token_vars[] = {
+	"DA_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN", "DA_REVIEW_TOKEN", NULL,
+};
+
 int da_forge_kind_parse(const char *text, enum da_forge_kind *out)
 {
 	for (size_t i = 0; i < sizeof kind_names / sizeof kind_names[0]; i++) {
@@ -41,6 +45,7 @@ static const char *first_env(const char *const *names)
 
 const char *da_forge_env_token(enum da_forge_identity identity)
 {
+	/* the same names as da_forge_token_vars, in order of preference */
 	static const char *const writer[] = { "DA_GITHUB_TOKEN", "GH_TOKEN", "GITHUB_TOKEN", NULL };
 	static const char *const reviewer[] = { "DA_REVIEW_TOKEN", NULL };
 	static int warned;

@@ -39,6 +39,10 @@ enum da_forge_identity {
 	DA_FORGE_REVIEWER,	/* posts reviews: an independent account */
 };
 
+/* The environment variables holding forge tokens, NULL-terminated: for
+ * deny lists (da_env_copy_except) wherever a child's environment is built. */
+extern const char *const da_forge_token_vars[];
+
 /* "github" | "gitea" | "local" -> kind; DA_EUSAGE otherwise. */
 int da_forge_kind_parse(const char *text, enum da_forge_kind *out);
 const char *da_forge_kind_name(enum da_forge_kind kind);

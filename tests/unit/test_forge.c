@@ -322,6 +322,13 @@ static void reviewer_token_falls_back_to_the_writer(void **state)
 	unsetenv("GH_TOKEN");
 	unsetenv("DA_REVIEW_TOKEN");
 	unsetenv("DA_GITHUB_TOKEN");
+	/* every name read above is on the deny list for children */
+	size_t n = 0;
+
+	while (da_forge_token_vars[n])
+		n++;
+	assert_int_equal(n, 4);
+	assert_string_equal(da_forge_token_vars[3], "DA_REVIEW_TOKEN");
 	(void)state;
 }
 
