@@ -3,6 +3,14 @@
 
 load helpers
 
+# fails the test when the command succeeds ("! cmd" does not, under bats)
+refute() {
+	if "$@"; then
+		echo "unexpectedly true: $*"
+		return 1
+	fi
+}
+
 setup() {
 	da_setup
 	export DA_AGENT_BACKOFF_MS=10
@@ -98,7 +106,7 @@ last_call() { # field of the last fake call record
 	ANTHROPIC_API_KEY=sk-metered run_agent
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"warning: ANTHROPIC_API_KEY is set but agents.claude_auth is subscription"* ]]
-	! grep -qx ANTHROPIC_API_KEY <<<"$(last_call env)"
+	refute grep -qx ANTHROPIC_API_KEY <<<"$(last_call env)"
 	[[ "$output" != *sk-metered* ]]
 }
 
@@ -164,7 +172,7 @@ alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/n
 	[ "$(field error_kind)" = hang ]
 	gc=$(cat "$BATS_TEST_TMPDIR/gc.pid")
 	for _ in $(seq 50); do alive "$gc" || break; sleep 0.1; done
-	! alive "$gc"
+	refute alive "$gc"
 }
 
 @test "hang: an agent ignoring SIGTERM is killed" {
@@ -174,7 +182,7 @@ alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/n
 	[ "$(field error_kind)" = hang ]
 	gc=$(cat "$BATS_TEST_TMPDIR/gc.pid")
 	for _ in $(seq 50); do alive "$gc" || break; sleep 0.1; done
-	! alive "$gc"
+	refute alive "$gc"
 }
 
 @test "wall clock: a chatty agent is stopped at timeout_seconds" {
@@ -263,7 +271,7 @@ budget: { max_cost_usd: 2.0 }"
 	[[ "$output" == *"falling back to codex"* ]]
 	[ -f "$WS/fake-codex.txt" ]
 	# the primary's model name is not handed to another CLI
-	! grep -qx -- -m <<<"$(last_call argv)"
+	refute grep -qx -- -m <<<"$(last_call argv)"
 }
 
 @test "fallback backend takes over on an exhausted usage window" {

@@ -9,6 +9,14 @@ load helpers
 
 CLAUDE="$TESTS_DIR/node_modules/.bin/claude"
 
+# fails the test when the command succeeds ("! cmd" does not, under bats)
+refute() {
+	if "$@"; then
+		echo "unexpectedly true: $*"
+		return 1
+	fi
+}
+
 setup() {
 	[ -x "$CLAUDE" ] || skip "tests/node_modules/.bin/claude is absent (run tests/install-npm)"
 	da_setup
@@ -22,7 +30,8 @@ setup() {
 	[ -s "$BATS_TEST_TMPDIR/port" ]
 	unset CLAUDE_CODE_OAUTH_TOKEN ANTHROPIC_AUTH_TOKEN CLAUDE_CONFIG_DIR
 	export DA_CLAUDE_BIN="$CLAUDE"
-	export ANTHROPIC_BASE_URL="http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")"
+	ANTHROPIC_BASE_URL="http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")"
+	export ANTHROPIC_BASE_URL
 	export ANTHROPIC_API_KEY=sk-ant-contract-dummy
 	# root needs IS_SANDBOX=1 for --dangerously-skip-permissions
 	export IS_SANDBOX=1
@@ -35,7 +44,9 @@ setup() {
 }
 
 teardown() {
-	[ -n "${SERVER_PID:-}" ] && kill "$SERVER_PID" 2>/dev/null || true
+	if [ -n "${SERVER_PID:-}" ]; then
+		kill "$SERVER_PID" 2>/dev/null || true
+	fi
 }
 
 field() {
@@ -58,7 +69,7 @@ field() {
 	[ "$(field final_text)" = "CONTRACT-DONE: wrote hello.txt and ran Bash." ]
 	# the prompt reached the API on stdin, with the key we allowed
 	grep -q '"has_prompt":true' "$API_LOG"
-	! grep -q '"api_key":"absent"' "$API_LOG"
+	refute grep -q '"api_key":"absent"' "$API_LOG"
 	grep -q '"type":"result"' "$RUN/implementer.events.jsonl"
 	grep -q '"subtype":"init"' "$RUN/implementer.events.jsonl"
 }
