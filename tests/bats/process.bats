@@ -153,7 +153,8 @@ teardown() {
 	da-process 2>/dev/null &
 	bg_pid=$!
 	wait_for grep -q '^start' "$RECORD_LOG"
-	run faketime -f +5h da-process
+	# (the sanitizer build must let libfaketime's LD_PRELOAD come first)
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}:verify_asan_link_order=0" run faketime -f +5h da-process
 	[ "$status" -eq 0 ]
 	[[ "$output" != *recovered* ]]
 	[ "$(count_in active app)" -eq 1 ]
@@ -263,7 +264,9 @@ teardown() {
 fault_round() { # inject-spec
 	rm -rf "$DA_QUEUE"
 	enqueue app 1 "one"
-	run --separate-stderr strace -f -o /dev/null -e inject="$1" da-process --json
+	# LeakSanitizer cannot work under ptrace
+	ASAN_OPTIONS="${ASAN_OPTIONS:-}:detect_leaks=0" \
+		run --separate-stderr strace -f -o /dev/null -e inject="$1" da-process --json
 	echo "inject=$1 status=$status stderr=$stderr"
 	check_invariant 1
 	if [ "$status" -ne 0 ] && [ "$status" -ne 137 ]; then
@@ -296,4 +299,25 @@ fault_round() { # inject-spec
 	for n in 1 2 3 4; do
 		fault_round "rename,renameat2:error=EIO:when=$n"
 	done
+}
+
+@test "--watch starts a newly enqueued task, honours a pause, and ends cleanly on SIGTERM" {
+	da-process --watch --json >"$BATS_TEST_TMPDIR/events" 2>"$BATS_TEST_TMPDIR/err" &
+	bg_pid=$!
+	enqueue app 1 "first"
+	wait_for grep -q '"event":"completed"' "$BATS_TEST_TMPDIR/events"
+	# a project folder made after the watch began is watched too
+	enqueue newproj 1 "in a new folder"
+	wait_for sh -c "[ \$(find '$DA_QUEUE/completed/newproj' -name '*.yaml' 2>/dev/null | wc -l) -eq 1 ]"
+	da-pause >/dev/null
+	wait_for grep -q '"event":"paused"' "$BATS_TEST_TMPDIR/events"
+	enqueue app 2 "while paused"
+	sleep 1 # a negative check needs some time to fail in
+	[ "$(count_in pending app)" -eq 1 ]
+	da-pause off >/dev/null
+	wait_for sh -c "[ \$(find '$DA_QUEUE/completed/app' -name '*.yaml' | wc -l) -eq 2 ]"
+	kill -TERM "$bg_pid"
+	wait "$bg_pid"
+	bg_pid=
+	[ ! -s "$BATS_TEST_TMPDIR/err" ]
 }
