@@ -1,0 +1,3 @@
+#!/bin/sh
+out=$(./greet.sh Ada)
+[ "$out" = "Hello, Ada!" ]
