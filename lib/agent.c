@@ -102,6 +102,18 @@ static const char *last_line(const char *tail, char *buf, size_t size)
 	return buf;
 }
 
+static void budget_reason(const struct attempt *a, const char *name, char *buf, size_t size)
+{
+	const struct da_agent_budget *b = a->budget;
+
+	if (b->max_turns > 0 && b->spent_turns + a->stream.live_turns > b->max_turns)
+		snprintf(buf, size, "task budget crossed: %ld turns of %ld; stopped %s",
+			 b->spent_turns + a->stream.live_turns, b->max_turns, name);
+	else
+		snprintf(buf, size, "task budget crossed: %.2f USD of %.2f; stopped %s",
+			 b->spent_cost_usd + a->stream.live_cost, b->max_cost_usd, name);
+}
+
 /* What the process and the stream say together. */
 static void classify(struct attempt *a, const struct da_spawn_result *sr, const char *name)
 {
@@ -114,9 +126,7 @@ static void classify(struct attempt *a, const struct da_spawn_result *sr, const 
 		r->ok = false;
 		r->error_kind = DA_AGENT_OK;	/* our stop explains everything after it */
 		if (a->budget_stop)
-			snprintf(msg, sizeof msg, "task budget crossed (%.4f of %.4f USD, %ld of %ld turns); stopped %s",
-				 a->budget->spent_cost_usd + a->stream.live_cost, a->budget->max_cost_usd,
-				 a->budget->spent_turns + a->stream.live_turns, a->budget->max_turns, name);
+			budget_reason(a, name, msg, sizeof msg);
 		else
 			snprintf(msg, sizeof msg, "%s", r->exit_desc);
 		da_agent_fail(r, a->budget_stop ? DA_AGENT_BUDGET :

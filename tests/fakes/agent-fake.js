@@ -135,8 +135,3 @@ function uuid() { return crypto.randomUUID(); }
 module.exports = { parseArgs, o, die, chooseScenario, applyWrites, logCall, emit, sleep,
   resetAt, hang, chatty, readStdin, uuid, grandchild };
 
-// ---- dispatch on the program name ----
-if (require.main === module) {
-  const cli = process.argv[2];
-  require('./agent-fake-' + cli + '.js')(process.argv.slice(3));
-}
