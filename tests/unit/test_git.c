@@ -5,7 +5,12 @@
 #include "fsutil.h"
 #include "git.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 static const struct da_git_ident bot = { "dev-agents", "dev-agents@localhost" };
 
@@ -430,6 +435,101 @@ static void clone_of_a_missing_remote_fails_with_context(void **state)
 	unit_rmtree(tmp);
 }
 
+/* Answer each request on one connection with 401, logging its
+ * Authorization header (or "no-auth"), until the client hangs up. */
+static void serve_401(int c, const char *log)
+{
+	static const char resp[] = "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Basic "
+				   "realm=\"fake\"\r\nContent-Length: 0\r\n\r\n";
+	char req[8192];
+
+	for (;;) {
+		size_t used = 0;
+		FILE *f;
+
+		req[0] = '\0';
+		while (used < sizeof req - 1 && !strstr(req, "\r\n\r\n")) {
+			ssize_t r = read(c, req + used, sizeof req - 1 - used);
+
+			if (r <= 0)
+				return;
+			used += (size_t)r;
+			req[used] = '\0';
+		}
+		char *auth = strstr(req, "Authorization: ");
+
+		f = fopen(log, "a");
+		if (f) {
+			fprintf(f, "%.*s\n", auth ? (int)strcspn(auth, "\r\n") : 7,
+				auth ? auth : "no-auth");
+			fclose(f);
+		}
+		if (write(c, resp, sizeof resp - 1) < 0)
+			return;
+	}
+}
+
+/* A loopback HTTP server that answers every request with 401 and writes
+ * each Authorization header it gets to `log`. Returns its port. */
+static int fake_http_401(const char *log, pid_t *pid)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	socklen_t len = sizeof addr;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	assert_true(fd >= 0);
+	assert_int_equal(bind(fd, (struct sockaddr *)&addr, sizeof addr), 0);
+	assert_int_equal(listen(fd, 8), 0);
+	assert_int_equal(getsockname(fd, (struct sockaddr *)&addr, &len), 0);
+	*pid = fork();
+	assert_true(*pid >= 0);
+	if (*pid == 0) {
+		alarm(60);	/* never outlive a broken test */
+		for (int n = 0; n < 8; n++) {
+			int c = accept(fd, NULL, NULL);
+
+			if (c < 0)
+				_exit(1);
+			serve_401(c, log);
+			close(c);
+		}
+		_exit(0);
+	}
+	close(fd);
+	return ntohs(addr.sin_port);
+}
+
+static void https_token_goes_as_x_access_token_and_a_refusal_ends(void **state)
+{
+	char *tmp = unit_tmpdir();
+	char log[600], dir[600], url[100], *seen, *expect;
+	const struct da_git_creds creds = { "s3cret-token", NULL };
+	struct da_git *g = NULL;
+	pid_t pid;
+	int port;
+
+	(void)state;
+	snprintf(log, sizeof log, "%s/auth.log", tmp);
+	snprintf(dir, sizeof dir, "%s/w", tmp);
+	port = fake_http_401(log, &pid);
+	snprintf(url, sizeof url, "http://127.0.0.1:%d/o/r.git", port);
+	assert_int_equal(da_git_clone(url, dir, NULL, &creds, &g), DA_ERUNTIME);
+	assert_null(g);
+	assert_non_null(strstr(da_errmsg(), "token was refused"));
+	assert_null(strstr(da_errmsg(), "s3cret"));
+	kill(pid, SIGTERM);
+	waitpid(pid, NULL, 0);
+	/* asked once without, once with the token; then gave up */
+	seen = fx_out("cat %s", log);
+	expect = fx_out("printf 'no-auth\\nAuthorization: Basic %%s' "
+			"\"$(printf %%s x-access-token:s3cret-token | base64)\"");
+	assert_string_equal(seen, expect);
+	free(seen);
+	free(expect);
+	unit_rmtree(tmp);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -444,6 +544,7 @@ int main(void)
 		cmocka_unit_test(squash_merge_makes_one_commit_on_the_bare_default_branch),
 		cmocka_unit_test(conflicting_squash_merge_fails_cleanly),
 		cmocka_unit_test(clone_of_a_missing_remote_fails_with_context),
+		cmocka_unit_test(https_token_goes_as_x_access_token_and_a_refusal_ends),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
