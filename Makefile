@@ -43,7 +43,7 @@ DEB_PKGS := build-essential pkg-config libyaml-dev libgit2-dev libcurl4-openssl-
             libsodium-dev libcmocka-dev bats parallel strace faketime inotify-tools git \
             nodejs:node npm:npm cppcheck shellcheck
 
-.PHONY: all deps test test-only unit bats check-static bench install uninstall clean build-all
+.PHONY: demo all deps test test-only unit bats check-static bench install uninstall clean build-all
 
 all: $(PROGS)
 
@@ -65,6 +65,10 @@ $(BUILD)/tests/%: tests/unit/%.c $(LIBDA) tests/unit/*.h | $(BUILD)/tests
 
 $(BUILD)/lib $(BUILD)/cmd $(BUILD)/tests $(BINDIR):
 	mkdir -p $@
+
+# The README's first command: the main job on the embedded default.
+demo: deps all
+	@workflows/sample/demo
 
 deps:
 	@tests/install-deps $(DEB_PKGS)
@@ -94,11 +98,19 @@ bats: all
 check-static:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
 	  --inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -Ilib lib cmd
-	shellcheck onboard tests/install-deps tests/install-npm tests/run-all tests/run-unit tests/run-bats \
+	shellcheck $(wildcard onboard) workflows/sample/demo workflows/sample/verify-runner tests/install-deps tests/install-npm tests/run-all tests/run-unit tests/run-bats \
 	  $(wildcard tests/fakes/*.sh) $(wildcard bench/*.sh)
 
 bench: deps all
 	@bench/run
+
+# The queue worker on this machine (./onboard does the work; idempotent).
+.PHONY: install-cron install-systemd
+install-cron:
+	@./onboard --install-cron
+
+install-systemd:
+	@./onboard --install-systemd
 
 install: all
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/dev-agents \
