@@ -24,7 +24,7 @@ static void failures_round_trip_oldest_first(void **state)
 	(void)state;
 	da_paths_reset();
 	for (int i = 1; i <= 3; i++) {
-		char task[32], error[64];
+		char task[64], error[64];
 		struct da_failure f = { .project = "app", .task = task, .title = "Fix: the \"auth\"", .type = "bugfix",
 					.exit_code = i, .error = error };
 
