@@ -274,10 +274,12 @@ int da_process(const struct da_config *c, const struct da_proc_opts *o)
 	struct da_sched *s;
 	int rc;
 
-	if ((rc = da_queue_check_root()) < 0 || (rc = da_recover_all(c, o, NULL)) < 0)
+	if ((rc = da_queue_check_root()) < 0)
 		return rc;
 	if (o->watch)
-		return da_process_watch(c, o);
+		return da_process_watch(c, o); /* recovers whenever it is not paused */
+	if ((rc = da_recover_all(c, o, NULL)) < 0)
+		return rc;
 	if (!(s = da_sched_new(c, o)))
 		return DA_ERUNTIME;
 	for (;;) {

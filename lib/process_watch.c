@@ -114,7 +114,7 @@ int da_process_watch(const struct da_config *c, const struct da_proc_opts *o)
 	struct da_sched *s = da_sched_new(c, o);
 	int ifd = -1, sfd = -1, rc;
 	sigset_t old;
-	bool stop = false, was_paused = false;
+	bool stop = false, was_paused = false, recovered = false;
 
 	if (!s)
 		return DA_ERUNTIME;
@@ -127,6 +127,13 @@ int da_process_watch(const struct da_config *c, const struct da_proc_opts *o)
 
 		if (paused && !was_paused)
 			da_proc_event(o, DA_EV_PAUSED, NULL, NULL, -1, -1, NULL);
+		/* Recovery touches the queue: not while paused, and again after
+		 * every pause (a worker may have been killed meanwhile). */
+		if (!paused && (!recovered || was_paused)) {
+			if ((rc = da_recover_all(c, o, NULL)) < 0)
+				goto out;
+			recovered = true;
+		}
 		was_paused = paused;
 		da_sched_reap(s, false);
 		/* New folders first, so a task landing in one is not missed. */
