@@ -321,3 +321,23 @@ fault_round() { # inject-spec
 	bg_pid=
 	[ ! -s "$BATS_TEST_TMPDIR/err" ]
 }
+
+@test "a runner that cannot start: exit 1, one line, the task stays pending" {
+	enqueue app 1 "one"
+	DA_RUNNER="$BATS_TEST_TMPDIR/no-such-runner" run --separate-stderr da-process
+	[ "$status" -eq 1 ]
+	output=$stderr assert_one_error_line da-process
+	[[ "$stderr" == *"cannot run"* ]]
+	[ "$(count_in pending app)" -eq 1 ]
+	grep -q '^attempts: 0$' "$DA_QUEUE"/pending/app/*.yaml
+}
+
+@test "a pending task file that does not parse is set aside in failed/" {
+	enqueue app 2 "good"
+	printf 'id: [broken\n' >"$DA_QUEUE/pending/app/1-20200101T000000Z-1-bad.yaml"
+	run da-process
+	[ "$status" -eq 0 ]
+	[ -f "$DA_QUEUE/failed/app/1-20200101T000000Z-1-bad.yaml" ]
+	[ "$(count_in completed app)" -eq 1 ]
+	grep -q 'unreadable task file' "$DA_HOME/data/failures/app.log"
+}
