@@ -102,6 +102,19 @@ last_call() { # field of the last fake call record
 	[[ "$(last_call home)" == "$RUN/agent-home/implementer/home" ]]
 }
 
+@test "the real credential file is linked into the run's private config dir" {
+	unset CLAUDE_CODE_OAUTH_TOKEN
+	mkdir -p "$BATS_TEST_TMPDIR/realhome/.claude"
+	printf '{"claudeAiOauth":{}}\n' >"$BATS_TEST_TMPDIR/realhome/.claude/.credentials.json"
+	HOME="$BATS_TEST_TMPDIR/realhome" run_agent
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	link="$RUN/agent-home/implementer/claude/.credentials.json"
+	[ -L "$link" ]
+	[ "$(readlink "$link")" = "$BATS_TEST_TMPDIR/realhome/.claude/.credentials.json" ]
+	# nothing the agent wrote landed in the real config dir
+	[ "$(ls -A "$BATS_TEST_TMPDIR/realhome/.claude")" = .credentials.json ]
+}
+
 @test "ANTHROPIC_API_KEY with the subscription meant: loud warning, key withheld" {
 	ANTHROPIC_API_KEY=sk-metered run_agent
 	[ "$status" -eq 0 ]
