@@ -198,4 +198,25 @@ int da_git_squash_merge(struct da_git *g, const char *branch, const char *target
 			const char *message, const struct da_git_ident *who,
 			const char *expected_head, struct da_git_paths *conflicts, char *oid_out);
 
+/* ---- conflicts for an agent to resolve (git_restack.c) ---- */
+
+/* When da_git_rebase reports conflicts and someone (the implementer) is
+ * to resolve them: the current branch moves to `onto` and the working
+ * tree gets the merge of the branch's whole change into it, with
+ * conflict markers in the files listed in `conflicts` (may be NULL).
+ * Nothing is committed; da_git_commit_all afterwards makes the branch
+ * `onto` plus one commit (the PR is squash-merged anyway). The old tip
+ * is kept at refs/dev-agents/pre-restack/<branch> for da_git_restack_abort.
+ * The working tree must be clean. Returns 0 whether or not there were
+ * conflicts. */
+int da_git_restack(struct da_git *g, const char *onto, struct da_git_paths *conflicts);
+/* Files of `paths` whose working-tree copy still holds a conflict marker
+ * line ("<<<<<<< " or ">>>>>>> ") go into `left` (cleared first). */
+int da_git_unresolved(struct da_git *g, const struct da_git_paths *paths,
+		      struct da_git_paths *left);
+/* Give up a restack: whatever is in the working tree is committed as a
+ * salvage commit kept at refs/dev-agents/restack-attempt/<branch>, then
+ * the branch, index and files return to the saved old tip. */
+int da_git_restack_abort(struct da_git *g, const struct da_git_ident *who);
+
 #endif

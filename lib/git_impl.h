@@ -33,6 +33,10 @@ int da_git_wrap(git_repository *repo, struct da_git **out);
 /* strdup(name without prefix when it has it). */
 int da_git_strip_prefix_dup(const char *name, const char *prefix, char **out);
 
+/* Check out `tip` (SAFE: the tree must be clean) and then point
+ * refs/heads/<branch> at it, with `why` in the reflog. */
+int da_git_move_branch(struct da_git *g, const char *branch, const git_oid *tip, const char *why);
+
 /* Add a copy of path to a list (deduplicated). */
 int da_git_paths_add(struct da_git_paths *p, const char *path);
 /* Collect the conflicting paths of an index into p. */

@@ -86,23 +86,22 @@ static int replay(struct da_git *g, const char *branch, git_annotated_commit *he
 
 /* Check the new tip out (the tree was clean, so SAFE updates every file
  * that differs) and only then move the branch. */
-static int move_branch(struct da_git *g, const char *branch, const git_oid *tip, const char *onto)
+int da_git_move_branch(struct da_git *g, const char *branch, const git_oid *tip, const char *why)
 {
 	git_checkout_options co = GIT_CHECKOUT_OPTIONS_INIT;
 	git_commit *commit = NULL;
 	git_reference *ref = NULL, *moved = NULL;
-	char refname[1024], msg[1024];
+	char refname[1024];
 	int rc = 0;
 
 	snprintf(refname, sizeof refname, "refs/heads/%s", branch);
-	snprintf(msg, sizeof msg, "rebase onto %s", onto);
 	co.checkout_strategy = GIT_CHECKOUT_SAFE;
 	if (git_commit_lookup(&commit, g->repo, tip) < 0)
 		rc = da_git_fail("rebase %s: read result", branch);
 	else if (git_checkout_tree(g->repo, (git_object *)commit, &co) < 0)
 		rc = da_git_fail("rebase %s: check out result", branch);
 	else if (git_reference_lookup(&ref, g->repo, refname) < 0 ||
-		 git_reference_set_target(&moved, ref, tip, msg) < 0)
+		 git_reference_set_target(&moved, ref, tip, why) < 0)
 		rc = da_git_fail("rebase %s: move branch", branch);
 	git_reference_free(moved);
 	git_reference_free(ref);
@@ -156,8 +155,12 @@ int da_git_rebase(struct da_git *g, const char *onto, const struct da_git_ident 
 		git_oid_cpy(&tip, git_annotated_commit_id(upstream));	/* nothing of its own */
 	else
 		rc = replay(g, branch, head, upstream, sig, conflicts, &tip);
-	if (rc == 0)
-		rc = move_branch(g, branch, &tip, onto);
+	if (rc == 0) {
+		char why[1024];
+
+		snprintf(why, sizeof why, "rebase onto %s", onto);
+		rc = da_git_move_branch(g, branch, &tip, why);
+	}
 	if (rc == 0 && rebased)
 		*rebased = true;
 out:

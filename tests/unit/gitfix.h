@@ -123,4 +123,58 @@ static inline void fx_advance_main(const char *tmp, int line, const char *text, 
 	      FX_GIT " push -q origin main", tmp);
 }
 
+/* ---- a clone of origin.git to work in ---- */
+
+#include "git.h"
+
+static const struct da_git_ident bot = { "dev-agents", "dev-agents@localhost" };
+
+/* A temp dir with origin.git and a clone of it at <tmp>/w on `branch`. */
+struct fx {
+	char *tmp;
+	char origin[600];
+	char work[600];
+	struct da_git *g;
+};
+
+static inline void fx_setup(struct fx *f, const char *branch)
+{
+	char *def = NULL;
+
+	memset(f, 0, sizeof *f);
+	f->tmp = unit_tmpdir();
+	fx_make_origin(f->tmp);
+	snprintf(f->origin, sizeof f->origin, "%s/origin.git", f->tmp);
+	snprintf(f->work, sizeof f->work, "%s/w", f->tmp);
+	assert_int_equal(da_git_clone(f->origin, f->work, NULL, NULL, &f->g), 0);
+	assert_int_equal(da_git_default_branch(f->g, NULL, &def), 0);
+	assert_string_equal(def, "main");
+	free(def);
+	if (branch)
+		assert_int_equal(da_git_checkout_branch(f->g, branch, "main"), 0);
+}
+
+static inline void fx_teardown(struct fx *f)
+{
+	da_git_free(f->g);
+	unit_rmtree(f->tmp);
+}
+
+/* Write a file inside the working clone. */
+static inline void wfile(struct fx *f, const char *name, const char *text)
+{
+	char path[700];
+
+	snprintf(path, sizeof path, "%s/%s", f->work, name);
+	fx_write(path, "%s", text);
+}
+
+static inline void commit(struct fx *f, const char *msg)
+{
+	bool committed = false;
+
+	assert_int_equal(da_git_commit_all(f->g, msg, &bot, NULL, &committed), 0);
+	assert_true(committed);
+}
+
 #endif
