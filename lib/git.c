@@ -303,3 +303,24 @@ out:
 	git_reference_free(ref);
 	return rc;
 }
+
+int da_git_delete_branch(struct da_git *g, const char *branch)
+{
+	git_reference *ref = NULL;
+	int rc = 0, err;
+
+	err = git_branch_lookup(&ref, g->repo, branch, GIT_BRANCH_LOCAL);
+	if (err == GIT_ENOTFOUND)
+		return 0;
+	/* git_reference_delete, not git_branch_delete: the latter also drops
+	 * branch.<name>.* from the config through the PCRE2 path that leaks
+	 * in libgit2 1.5 (see git_remote.c); we never write that section. */
+	if (err < 0)
+		rc = da_git_fail("delete branch %s", branch);
+	else if (git_branch_is_head(ref) == 1)
+		rc = da_errf(DA_ERUNTIME, "delete branch %s: it is the current HEAD", branch);
+	else if (git_reference_delete(ref) < 0)
+		rc = da_git_fail("delete branch %s", branch);
+	git_reference_free(ref);
+	return rc;
+}

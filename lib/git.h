@@ -97,6 +97,9 @@ int da_git_task_branch_name(long issue, const char *title, char **out);
  * origin/<base>. An existing local branch is reused as it is. Fetch first
  * so that origin/<base> is up to date. */
 int da_git_checkout_branch(struct da_git *g, const char *branch, const char *base);
+/* Delete the local branch (in a bare repository: the branch). A missing
+ * branch is not an error; the branch HEAD is on cannot be deleted. */
+int da_git_delete_branch(struct da_git *g, const char *branch);
 /* The branch HEAD is on, without "refs/heads/"; caller frees. A detached
  * or unborn HEAD answers *out = NULL (not an error). */
 int da_git_current_branch(struct da_git *g, char **out);

@@ -134,6 +134,13 @@ static void squash_merge_makes_one_commit_on_the_bare_default_branch(void **stat
 					     NULL, NULL),
 			 DA_ERUNTIME);
 	assert_non_null(strstr(da_errmsg(), "nothing to merge"));
+	/* the local forge deletes the merged head branch */
+	assert_int_equal(da_git_delete_branch(bare, "dev-agents/8-s"), 0);
+	out = fx_out(FX_GIT " -C %s branch --list 'dev-agents/*'", f.origin);
+	assert_string_equal(out, "");
+	free(out);
+	assert_int_equal(da_git_delete_branch(bare, "dev-agents/8-s"), 0);
+	assert_int_equal(da_git_delete_branch(bare, "main"), DA_ERUNTIME);
 	free(old_tip);
 	da_git_free(bare);
 	fx_teardown(&f);
