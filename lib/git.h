@@ -80,6 +80,10 @@ int da_git_fetch_branch_from(struct da_git *g, const char *url, const char *bran
  * refs/remotes/origin/HEAD left by the clone. */
 int da_git_default_branch(struct da_git *g, const struct da_git_creds *creds, char **out);
 
+/* The default branch a remote (path or URL) advertises, without a
+ * clone: for onboarding and for checking a project's default_branch. */
+int da_git_remote_default_branch(const char *url, const struct da_git_creds *creds, char **out);
+
 /* Push refs/heads/<branch> to origin's branch of the same name. `force`
  * replaces a diverged remote branch (after a rebase). A rejection by the
  * remote is an error carrying the remote's reason. */

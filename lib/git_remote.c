@@ -246,17 +246,14 @@ static int symbolic_target(struct da_git *g, const char *refname, const char *pr
 	return rc;
 }
 
-static int advertised_default(struct da_git *g, const struct da_git_creds *creds, char **out)
+/* Connect remote for fetching and ask which branch its HEAD names. */
+static int ask_default(git_remote *remote, const struct da_git_creds *creds, char **out)
 {
 	git_remote_callbacks cb = GIT_REMOTE_CALLBACKS_INIT;
 	struct net_payload np = { .creds = creds };
-	git_remote *remote = NULL;
 	git_buf buf = GIT_BUF_INIT;
-	int rc;
+	int rc = 0;
 
-	rc = origin_remote(g, &remote);
-	if (rc < 0)
-		return rc;
 	callbacks_for(&cb, &np);
 	if (git_remote_connect(remote, GIT_DIRECTION_FETCH, &cb, NULL, NULL) < 0)
 		rc = da_git_fail("connect to %s", git_remote_url(remote));
@@ -265,6 +262,31 @@ static int advertised_default(struct da_git *g, const struct da_git_creds *creds
 	else
 		rc = da_git_strip_prefix_dup(buf.ptr, "refs/heads/", out);
 	git_buf_dispose(&buf);
+	return rc;
+}
+
+static int advertised_default(struct da_git *g, const struct da_git_creds *creds, char **out)
+{
+	git_remote *remote = NULL;
+	int rc = origin_remote(g, &remote);
+
+	if (rc == 0)
+		rc = ask_default(remote, creds, out);
+	git_remote_free(remote);
+	return rc;
+}
+
+int da_git_remote_default_branch(const char *url, const struct da_git_creds *creds, char **out)
+{
+	git_remote *remote = NULL;
+	int rc;
+
+	*out = NULL;
+	da_git_global_init();
+	/* detached: no repository, so no config and no insteadOf scan */
+	if (git_remote_create_detached(&remote, url) < 0)
+		return da_git_fail("remote %s", url);
+	rc = ask_default(remote, creds, out);
 	git_remote_free(remote);
 	return rc;
 }

@@ -64,6 +64,9 @@ static void clone_branch_commit_push_reaches_the_bare_repo(void **state)
 	assert_int_equal(da_git_default_branch(bare, NULL, &def), 0);
 	assert_string_equal(def, "main");
 	free(def);
+	assert_int_equal(da_git_remote_default_branch(f.origin, NULL, &def), 0);
+	assert_string_equal(def, "main");
+	free(def);
 	da_git_free(bare);
 	fx_teardown(&f);
 }
