@@ -4,7 +4,8 @@
  * would block on an inherited pipe. There is no turn-limit flag; the hang
  * detector, the wall clock and the task budget bound a run. Events:
  * thread.started (thread_id), turn.started, item.started/updated/completed
- * (agent_message carries text), turn.completed (usage), turn.failed, error. */
+ * (agent_message carries text; type "error" items are warnings), turn.completed
+ * (usage), turn.failed, error (also transient: "Reconnecting... 2/5"). */
 #include "agent_backend.h"
 
 #include <string.h>
@@ -93,6 +94,9 @@ static void on_event(struct da_agent_stream *s, json_t *ev)
 		s->saw_final = true;
 		add_usage(r, json_object_get(ev, "usage"));
 		r->ok = false;
+		/* the turn's own verdict wins over earlier transient errors
+		 * ("Reconnecting... 2/5") */
+		r->error_kind = DA_AGENT_OK;
 		on_error_text(s, da_json_str(json_object_get(ev, "error"), "message"));
 	} else if (!strcmp(type, "error")) {
 		r->ok = false;

@@ -69,6 +69,10 @@ module.exports = async function codex(argv) {
     F.emit({ type: 'turn.failed', error: { message } }); process.exit(1); };
   switch (authed ? sc.name : 'is_error') {
   case 'success': case 'resume': {
+    // the real CLI reports transient trouble it recovers from as errors
+    F.emit({ type: 'error', message: 'Reconnecting... 1/5 (stream disconnected before completion)' });
+    F.emit({ type: 'item.completed', item: { id: 'item_w', type: 'error',
+      message: 'Model metadata for `m1` not found. Defaulting to fallback metadata.' } });
     F.emit({ type: 'item.started', item: { id: 'item_0', type: 'command_execution', command: 'bash -lc ls',
       aggregated_output: '', exit_code: null, status: 'in_progress' } });
     F.emit({ type: 'item.completed', item: { id: 'item_0', type: 'command_execution', command: 'bash -lc ls',

@@ -150,6 +150,22 @@ static void codex_usage_limit_error_carries_reset(void **state)
 	da_agent_result_free(&r);
 }
 
+static void codex_turn_failed_wins_over_transient_errors(void **state)
+{
+	static const char *const lines[] = {
+		"{\"type\":\"error\",\"message\":\"Reconnecting... 1/5 (429 Too Many Requests)\"}",
+		"{\"type\":\"turn.failed\",\"error\":{\"message\":\"unexpected status 401 Unauthorized\"}}",
+		NULL,
+	};
+	struct da_agent_result r;
+
+	(void)state;
+	parse(DA_BACKEND_CODEX, lines, &r);
+	assert_false(r.ok);
+	assert_int_equal(r.error_kind, DA_AGENT_AUTH);
+	da_agent_result_free(&r);
+}
+
 static void gemini_deltas_join_and_exit_codes_classify(void **state)
 {
 	static const char *const lines[] = {
@@ -397,6 +413,7 @@ int main(void)
 		cmocka_unit_test(claude_rejected_rate_limit_event_is_a_usage_window),
 		cmocka_unit_test(codex_stream_sums_turn_usage),
 		cmocka_unit_test(codex_usage_limit_error_carries_reset),
+		cmocka_unit_test(codex_turn_failed_wins_over_transient_errors),
 		cmocka_unit_test(gemini_deltas_join_and_exit_codes_classify),
 		cmocka_unit_test(opencode_steps_add_cost_and_tokens),
 		cmocka_unit_test(argv_per_backend),
