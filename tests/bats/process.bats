@@ -221,6 +221,8 @@ teardown() {
 		victims=$( (pgrep -P "$bg_pid"; pgrep -f "record-runner $DA_QUEUE") | shuf -n 2 || true)
 		kill -KILL "$bg_pid" $victims 2>/dev/null || true
 		wait "$bg_pid" 2>/dev/null || true
+		# orphaned workers finish their current task; look when all is still
+		wait_for run_locks_free
 		check_invariant 20
 	done
 	wait_for no_runners_left
