@@ -363,7 +363,7 @@ static int prune_project(const char *pdir, int64_t max_age, time_t now, int *pru
 	return rc;
 }
 
-int da_workspace_prune(const char *root, int keep_days, int *pruned)
+int da_workspace_prune(const char *root, const char *project, int keep_days, int *pruned)
 {
 	char base[DA_PATH_MAX];
 	time_t now = time(NULL);
@@ -375,9 +375,17 @@ int da_workspace_prune(const char *root, int keep_days, int *pruned)
 		*pruned = 0;
 	if (keep_days < 0)
 		return da_errf(DA_EUSAGE, "keep_days must not be negative (%d)", keep_days);
+	if (project && da_check_project_name(project) < 0)
+		return DA_EUSAGE;
 	rc = da_workspace_root(root, base, sizeof base);
 	if (rc < 0)
 		return rc;
+	if (project) {
+		char pdir[DA_PATH_MAX];
+
+		rc = da_pathf(pdir, sizeof pdir, "%s/%s", base, project);
+		return rc < 0 ? rc : prune_project(pdir, (int64_t)keep_days * 86400, now, pruned);
+	}
 	d = opendir(base);
 	if (!d)
 		return errno == ENOENT ? 0 : da_errf(DA_ERUNTIME, "open %s: %s", base, strerror(errno));

@@ -57,9 +57,10 @@ int da_workspace_remove(const struct da_workspace_opts *o, bool *kept);
 int da_workspace_keep(const struct da_workspace_opts *o);
 
 /* Remove kept workspaces (and moved-aside ones) whose marker is at least
- * keep_days old, under every project of `root` (NULL = $DA_HOME/data/work),
- * and leftovers of interrupted removals. *pruned (may be NULL) counts the
+ * keep_days old, and leftovers of interrupted removals, under `project`
+ * (NULL = every project, since keep_days is per project) of `root`
+ * (NULL = $DA_HOME/data/work). *pruned (may be NULL) counts the
  * workspaces removed. */
-int da_workspace_prune(const char *root, int keep_days, int *pruned);
+int da_workspace_prune(const char *root, const char *project, int keep_days, int *pruned);
 
 #endif

@@ -248,7 +248,11 @@ static void prune_removes_only_expired_kept_workspaces(void **state)
 	prepare(&f, DA_WORKSPACE_CREATED);	/* no marker: in use, never pruned */
 	fx_sh("mkdir -p %s/.trash-myapp-x-1-2/sub", f.pdir);
 
-	assert_int_equal(da_workspace_prune(f.root, 7, &pruned), 0);
+	/* another project's keep_days does not touch this one */
+	assert_int_equal(da_workspace_prune(f.root, "other", 0, &pruned), 0);
+	assert_int_equal(pruned, 0);
+	assert_true(exists("%s/%s", f.pdir, "myapp-old"));
+	assert_int_equal(da_workspace_prune(f.root, "myapp", 7, &pruned), 0);
 	assert_int_equal(pruned, 1);
 	assert_false(exists("%s/%s", f.pdir, "myapp-old"));
 	assert_false(exists("%s/%s.kept", f.pdir, "myapp-old"));
@@ -261,9 +265,10 @@ static void prune_removes_only_expired_kept_workspaces(void **state)
 	f.o.task = "myapp-new";
 	prepare(&f, DA_WORKSPACE_REUSED);
 	assert_false(exists("%s/%s.kept", f.pdir, "myapp-new"));
-	assert_int_equal(da_workspace_prune(f.root, 0, &pruned), 0);
+	assert_int_equal(da_workspace_prune(NULL, NULL, 0, &pruned), 0);
 	assert_int_equal(pruned, 0);
-	assert_int_equal(da_workspace_prune(f.root, -1, &pruned), DA_EUSAGE);
+	assert_int_equal(da_workspace_prune(f.root, NULL, -1, &pruned), DA_EUSAGE);
+	assert_int_equal(da_workspace_prune(f.root, "../x", 1, &pruned), DA_EUSAGE);
 	unit_rmtree(f.tmp);
 }
 
