@@ -29,6 +29,7 @@ struct ctx {
 	char *remote;
 	char *default_branch;
 	char *runner;
+	char *dev_agents_repo;		/* the option, or derived from $DA_HOME's origin */
 	struct da_detect *det;
 	struct da_forge *forge;
 };
@@ -239,7 +240,7 @@ static int step_workflow(struct ctx *c)
 	else if ((rc = da_pathf(tpl_path, sizeof tpl_path, "%s/gha/dispatch.yml", da_home())) < 0)
 		return rc;
 	if ((rc = da_read_file(tpl_path, 64 * 1024, &tpl, &len)) < 0 ||
-	    (rc = da_onboard_render_dispatch(tpl, c->o->dev_agents_repo, c->runner, &text)) < 0 ||
+	    (rc = da_onboard_render_dispatch(tpl, c->dev_agents_repo, c->runner, &text)) < 0 ||
 	    (rc = da_forge_get_file(c->forge, DA_ONBOARD_WORKFLOW_PATH, c->default_branch, &cur)) < 0)
 		goto out;
 	if (cur && cur->len == strlen(text) && !memcmp(cur->content, text, cur->len)) {
@@ -255,7 +256,7 @@ static int step_workflow(struct ctx *c)
 		if (rc == 0)
 			report(c, 5, "workflow", "done (%s %s on %s, dispatching to %s, runner %s)",
 			       cur ? "updated" : "created", DA_ONBOARD_WORKFLOW_PATH, c->default_branch,
-			       c->o->dev_agents_repo, c->runner);
+			       c->dev_agents_repo, c->runner);
 	}
 out:
 	free(tpl);
@@ -335,11 +336,36 @@ static int check_opts(const struct da_onboard_opts *o, const char **name)
 		return rc;
 	if (o->forge == DA_FORGE_LOCAL && !o->remote)
 		return da_errf(DA_EUSAGE, "the local forge needs --remote (the bare repository's path)");
-	if (o->forge != DA_FORGE_LOCAL && !o->dev_agents_repo)
-		return da_errf(DA_EUSAGE, "the dispatch workflow needs the dev-agents repository: "
-				       "--dev-agents-repo OWNER/NAME or DA_DEV_AGENTS_REPO");
-	if (o->forge != DA_FORGE_LOCAL)
+	if (o->forge != DA_FORGE_LOCAL && o->dev_agents_repo)
 		return da_onboard_check_repo(o->dev_agents_repo);
+	return 0;
+}
+
+/* Where dispatches go: the option, else the origin of the dev-agents
+ * checkout that $DA_HOME is (the usual case on a runner). */
+static int find_dev_agents_repo(struct ctx *c)
+{
+	struct da_git *g = NULL;
+	char *url = NULL;
+	int rc;
+
+	if (c->o->forge == DA_FORGE_LOCAL)
+		return 0;
+	if (c->o->dev_agents_repo) {
+		c->dev_agents_repo = strdup(c->o->dev_agents_repo);
+		return c->dev_agents_repo ? 0 : da_errf(DA_ERUNTIME, "out of memory");
+	}
+	rc = da_git_open(da_home(), &g);
+	if (rc == 0)
+		rc = da_git_origin_url(g, &url);
+	if (rc == 0)
+		rc = da_onboard_repo_from_url(url, &c->dev_agents_repo);
+	da_git_free(g);
+	free(url);
+	if (rc < 0)
+		return da_errf(DA_EUSAGE, "the dispatch workflow needs the dev-agents repository and "
+				       "%s has no usable origin: --dev-agents-repo OWNER/NAME or "
+				       "DA_DEV_AGENTS_REPO", da_home());
 	return 0;
 }
 
@@ -371,16 +397,19 @@ int da_onboard_run(const struct da_onboard_opts *o, FILE *out)
 	struct ctx c = { .o = o, .out = out };
 	int rc;
 
-	if ((rc = check_opts(o, &c.name)) < 0)
-		return rc;
+	if ((rc = check_opts(o, &c.name)) < 0 || (rc = find_dev_agents_repo(&c)) < 0)
+		goto out;
 	if ((rc = da_pathf(c.projects, sizeof c.projects, "%s/projects", da_home())) < 0)
-		return rc;
+		goto out;
 	c.remote = o->remote ? strdup(o->remote) : default_remote(o);
-	if (!c.remote)
-		return da_errf(DA_ERUNTIME, "out of memory");
+	if (!c.remote) {
+		rc = da_errf(DA_ERUNTIME, "out of memory");
+		goto out;
+	}
 	if (o->dry_run)
 		fprintf(out, "dry run: nothing is changed; each step says what it would do\n");
 	rc = run_steps(&c);
+out:
 	if (c.tmp[0])
 		nftw(c.tmp, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 	da_forge_free(c.forge);
@@ -388,5 +417,6 @@ int da_onboard_run(const struct da_onboard_opts *o, FILE *out)
 	free(c.remote);
 	free(c.default_branch);
 	free(c.runner);
+	free(c.dev_agents_repo);
 	return rc;
 }

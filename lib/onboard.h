@@ -33,7 +33,8 @@ struct da_onboard_opts {
 	const char *remote;		/* clone URL or path; NULL: derived from repo */
 	const char *name;		/* project name; NULL: the name part of repo */
 	const char *runner;		/* NULL: the existing config's, else "dev-agents" */
-	const char *dev_agents_repo;	/* owner/name the dispatch goes to (github/gitea) */
+	const char *dev_agents_repo;	/* owner/name the dispatch goes to (github/gitea);
+					 * NULL: from the origin of the $DA_HOME checkout */
 	const char *template_path;	/* NULL: $DA_HOME/gha/dispatch.yml */
 	const char *pat;		/* DEV_AGENTS_PAT value, NULL when not given; never logged */
 	bool dry_run;
@@ -59,6 +60,11 @@ int da_onboard_config_diff(const char *name, const char *old_text, const char *n
 /* gha/dispatch.yml with __DEV_AGENTS_REPO__ and __RUNNER_LABEL__ filled in. */
 int da_onboard_render_dispatch(const char *template_text, const char *dev_agents_repo,
 			       const char *runner, char **out);
+
+/* "owner/name" from a clone URL (https://host/owner/name.git,
+ * git@host:owner/name.git, ssh://...): the last two path components.
+ * DA_EUSAGE when they are not a valid owner/name. Caller frees. */
+int da_onboard_repo_from_url(const char *url, char **out);
 
 /* owner/name, each part [A-Za-z0-9._-] not starting with '.': DA_EUSAGE else. */
 int da_onboard_check_repo(const char *repo);

@@ -84,6 +84,39 @@ int da_onboard_check_repo(const char *repo)
 	return 0;
 }
 
+int da_onboard_repo_from_url(const char *url, char **out)
+{
+	size_t len = url ? strlen(url) : 0;
+	const char *end, *mid, *start;
+	char *r;
+
+	*out = NULL;
+	/* a URL with a host (scheme:// or scp-like host:path); a local path
+	 * names no forge repository */
+	if (!url || !strchr(url, ':'))
+		return da_errf(DA_EUSAGE, "cannot tell owner/name from \"%s\" (not a forge URL)",
+			       url ? url : "");
+	while (len > 0 && url[len - 1] == '/')
+		len--;
+	if (len > 4 && !strncmp(url + len - 4, ".git", 4))
+		len -= 4;
+	end = url + len;
+	for (mid = end; mid > url && mid[-1] != '/' && mid[-1] != ':'; mid--)
+		;
+	if (mid <= url || mid[-1] != '/')
+		return da_errf(DA_EUSAGE, "cannot tell owner/name from \"%s\"", url ? url : "");
+	for (start = mid - 1; start > url && start[-1] != '/' && start[-1] != ':'; start--)
+		;
+	if (asprintf(&r, "%.*s", (int)(end - start), start) < 0)
+		return da_errf(DA_ERUNTIME, "out of memory");
+	if (da_onboard_check_repo(r) < 0) {
+		free(r);
+		return da_errf(DA_EUSAGE, "cannot tell owner/name from \"%s\"", url);
+	}
+	*out = r;
+	return 0;
+}
+
 int da_onboard_check_label(const char *label)
 {
 	if (!label || !safe_part(label, strlen(label)))

@@ -200,3 +200,26 @@ onboard() { da-onboard myorg/myapp --remote "$BARE" "$@"; }
 	output=$stderr assert_one_error_line da-onboard
 	[ ! -e "$DA_HOME/projects" ]
 }
+
+@test "the dispatch target defaults to the origin of the dev-agents checkout" {
+	start_fake
+	unset DA_DEV_AGENTS_REPO
+	run onboard --dry-run
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"--dev-agents-repo OWNER/NAME"* ]]
+	git init -q "$DA_HOME"
+	git -C "$DA_HOME" remote add origin git@github.com:team/dev-agents.git
+	run onboard
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	git -C "$BARE" show main:.github/workflows/dev-agents-dispatch.yml | grep -qx '          DEV_AGENTS_REPO: team/dev-agents'
+}
+
+@test "./onboard runs da-onboard" {
+	DA_ONBOARD_NO_BUILD=1 run "$REPO_ROOT/onboard" local/myapp --forge local --remote "$BARE" --dry-run
+	[ "$status" -eq 0 ] || { echo "$output"; false; }
+	[[ "${lines[0]}" == "dry run: nothing is changed"* ]]
+	[[ "$output" == *"3/6 config: would write $DA_HOME/projects/myapp.yaml"* ]]
+	[ ! -e "$DA_HOME/projects" ]
+	run "$REPO_ROOT/onboard" --help
+	[[ "$output" == *"--install-cron"* ]]
+}
