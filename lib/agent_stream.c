@@ -171,7 +171,8 @@ enum da_agent_error da_agent_classify_text(const char *msg, enum da_agent_error 
 		return fallback;
 	/* A used-up subscription window or daily quota: retrying soon is pointless. */
 	if (has(msg, "usage limit") || has(msg, "limit reached") || has(msg, "quota exceeded") ||
-	    has(msg, "exhausted your") || has(msg, "resource_exhausted") || has(msg, "usage_limit")) {
+	    has(msg, "exhausted your") || has(msg, "resource_exhausted") || has(msg, "usage_limit") ||
+	    (has(msg, "hit your") && has(msg, "limit"))) {	/* claude: "You've hit your 5-hour limit" */
 		if (reset_at)
 			*reset_at = reset_from_text(msg);
 		return DA_AGENT_USAGE_WINDOW;

@@ -87,3 +87,41 @@ field() {
 	# the resumed request carried the first run's tool results: step 2+
 	grep '"has_resume_prompt":true' "$API_LOG" | grep -q '"step":2'
 }
+
+# The API modes need the server started with them: these tests restart it.
+restart_server() { # mode
+	kill "$SERVER_PID" 2>/dev/null || true
+	wait "$SERVER_PID" 2>/dev/null || true
+	rm -f "$BATS_TEST_TMPDIR/port"
+	FAKE_API_MODE="$1" FAKE_API_RESET=1900000000 node "$TESTS_DIR/fakes/anthropic-server.js" \
+		"$BATS_TEST_TMPDIR/port" "$WS" "$API_LOG" 3>&- &
+	SERVER_PID=$!
+	for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.1; done
+	ANTHROPIC_BASE_URL="http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")"
+	export ANTHROPIC_BASE_URL
+	# claude's own retries off, so the 429 reaches us at once
+	export CLAUDE_CODE_MAX_RETRIES=0 DA_AGENT_BACKOFF_MS=10
+}
+
+@test "real claude: an API 429 is a rate limit, retried by da-agent" {
+	restart_server rate_limit
+	printf 'agents:\n  claude_auth: api_key\n  retries: 1\n  pass_env: [CLAUDE_CODE_MAX_RETRIES]\n' >"$DA_HOME/config.yaml"
+	run "$DA_BIN/da-agent" --role implementer --prompt-file "$BATS_TEST_TMPDIR/prompt.md" \
+		--cwd "$WS" --run-dir "$RUN" --json
+	[ "$status" -eq 1 ] || { echo "$output"; return 1; }
+	[ "$(field error_kind)" = rate_limit ]
+	[ "$(field attempts)" = 2 ]
+}
+
+@test "real claude: a used-up subscription window exits 75 with its reset time" {
+	restart_server usage_window
+	unset ANTHROPIC_API_KEY
+	export CLAUDE_CODE_OAUTH_TOKEN=sk-ant-oat01-contract-dummy
+	printf 'agents:\n  pass_env: [CLAUDE_CODE_MAX_RETRIES]\n' >"$DA_HOME/config.yaml"
+	run "$DA_BIN/da-agent" --role implementer --prompt-file "$BATS_TEST_TMPDIR/prompt.md" \
+		--cwd "$WS" --run-dir "$RUN" --json
+	[ "$status" -eq 75 ] || { echo "$output"; return 1; }
+	[ "$(field error_kind)" = usage_window ]
+	[ "$(field reset_at)" = 2030-03-17T17:46:40Z ]
+	grep -q '"type":"rate_limit_event"' "$RUN/implementer.events.jsonl"
+}

@@ -105,7 +105,9 @@ module.exports = async function claude(argv) {
     const at = F.resetAt();
     F.emit({ type: 'rate_limit_event', rate_limit_info: { status: 'rejected', resetsAt: at,
       rateLimitType: 'five_hour', isUsingOverage: false }, uuid: F.uuid(), session_id: sid });
-    result({ is_error: true, num_turns: 1, total_cost_usd: 0, result: `Claude AI usage limit reached|${at}` });
+    // as claude 2.1 prints it (older versions: "Claude AI usage limit reached|<epoch>")
+    result({ is_error: true, num_turns: 1, total_cost_usd: 0, api_error_status: 429, terminal_reason: 'api_error',
+      result: `You've hit your 5-hour limit · resets ${new Date(at * 1000).toUTCString()}` });
     return;
   }
   case 'budget': {

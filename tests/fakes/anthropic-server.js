@@ -6,6 +6,10 @@
 // scripted: 1) Write <dir>/hello.txt, 2) Bash writing <dir>/bash-ran.txt,
 // 3) a final text. Any other request (titles, quota probes) gets a short
 // text. Usage: anthropic-server.js PORTFILE DIR [LOGFILE]
+// FAKE_API_MODE=rate_limit answers every agent-loop request with a 429
+// rate_limit_error; FAKE_API_MODE=usage_window with a 429 carrying the
+// unified rate-limit headers of a used-up subscription window (reset at
+// FAKE_API_RESET, seconds since the epoch).
 'use strict';
 const http = require('http');
 const fs = require('fs');
@@ -93,6 +97,20 @@ function jsonReply(res, body, r) {
     content, stop_reason: r.stop, stop_sequence: null, usage: usage(100) }));
 }
 
+function limited(res, mode) {
+  const headers = { 'content-type': 'application/json', 'retry-after': '0', 'request-id': `req_fake_${++seq}` };
+  if (mode === 'usage_window') {
+    const reset = process.env.FAKE_API_RESET || String(Math.floor(Date.now() / 1000) + 3600);
+    Object.assign(headers, { 'anthropic-ratelimit-unified-status': 'rejected',
+      'anthropic-ratelimit-unified-reset': reset,
+      'anthropic-ratelimit-unified-representative-claim': 'five_hour',
+      'anthropic-ratelimit-unified-5h-status': 'rejected', 'anthropic-ratelimit-unified-5h-reset': reset });
+  }
+  res.writeHead(429, headers);
+  res.end(JSON.stringify({ type: 'error', error: { type: 'rate_limit_error',
+    message: 'This request would exceed the rate limit for your organization' } }));
+}
+
 const server = http.createServer((req, res) => {
   let raw = '';
   req.on('data', (d) => { raw += d; });
@@ -106,6 +124,9 @@ const server = http.createServer((req, res) => {
     if (req.method === 'POST' && url === '/v1/messages/count_tokens') {
       res.writeHead(200, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ input_tokens: 100 }));
+    } else if (req.method === 'POST' && url === '/v1/messages' && process.env.FAKE_API_MODE &&
+               isAgentLoop(body)) {
+      limited(res, process.env.FAKE_API_MODE);
     } else if (req.method === 'POST' && url === '/v1/messages') {
       const r = reply(body);
       if (body.stream) streamReply(res, body, r); else jsonReply(res, body, r);

@@ -342,6 +342,8 @@ static void classify_text_tells_limits_apart(void **state)
 	assert_int_equal(da_agent_classify_text("Claude AI usage limit reached|1750000000", DA_AGENT_EXECUTION, &at),
 			 DA_AGENT_USAGE_WINDOW);
 	assert_int_equal((long)at, 1750000000L);
+	assert_int_equal(da_agent_classify_text("You've hit your 5-hour limit \u00b7 resets 5pm", DA_AGENT_EXECUTION, NULL),
+			 DA_AGENT_USAGE_WINDOW);
 	assert_int_equal(da_agent_classify_text("429 Too Many Requests", DA_AGENT_EXECUTION, NULL),
 			 DA_AGENT_RATE_LIMIT);
 	assert_int_equal(da_agent_classify_text("Overloaded", DA_AGENT_EXECUTION, NULL), DA_AGENT_RATE_LIMIT);
