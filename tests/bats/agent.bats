@@ -115,6 +115,20 @@ last_call() { # field of the last fake call record
 	[ "$(ls -A "$BATS_TEST_TMPDIR/realhome/.claude")" = .credentials.json ]
 }
 
+@test "two runs at once never share a home or a config dir" {
+	for i in 1 2; do
+		"$DA_BIN/da-agent" --role implementer --prompt-file "$BATS_TEST_TMPDIR/prompt.md" \
+			--cwd "$WS" --run-dir "$BATS_TEST_TMPDIR/run$i" --json >"$BATS_TEST_TMPDIR/out$i" 2>&1 &
+	done
+	wait
+	grep -q '"ok":true' "$BATS_TEST_TMPDIR/out1"
+	grep -q '"ok":true' "$BATS_TEST_TMPDIR/out2"
+	homes=$(node -e 'for (const l of require("fs").readFileSync(process.argv[1],"utf8").trim().split("\n")) console.log(JSON.parse(l).home)' "$DA_FAKE_LOG" | sort -u)
+	[ "$(printf '%s\n' "$homes" | wc -l)" -eq 2 ]
+	grep -q "run1/agent-home" <<<"$homes"
+	grep -q "run2/agent-home" <<<"$homes"
+}
+
 @test "ANTHROPIC_API_KEY with the subscription meant: loud warning, key withheld" {
 	ANTHROPIC_API_KEY=sk-metered run_agent
 	[ "$status" -eq 0 ]
