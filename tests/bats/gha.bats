@@ -95,6 +95,18 @@ CURL
 	run node "$TESTS_DIR/fakes/gha-expr.js" "$REPO_ROOT/gha/runner.yml" "$t/dispatch-event.json"
 	[ "$status" -eq 0 ]
 	[ "$output" = '["self-hosted","pi-2"]' ]
+	# and there the runner's enqueue step, as written, queues it (da-enqueue
+	# reads the event file; the hostile title stays data)
+	jq -s '.[0] * .[1]' <(jq '[.[] | select(.name == "repository_dispatch") | .examples[0]][0]' "$EXAMPLES") \
+		"$t/dispatch-event.json" >"$t/delivered.json"
+	step=$(sed -n 's/^ *run: \(da-enqueue .*\)$/\1/p' "$REPO_ROOT/gha/runner.yml")
+	[ -n "$step" ]
+	(cd "$t/work" && GITHUB_EVENT_PATH=$t/delivered.json bash -c "$step")
+	project=$(jq -r '.repository.full_name | split("/")[1]' "$t/event.json")
+	run queue_files
+	[ "${#lines[@]}" -eq 1 ]
+	[[ "${lines[0]}" == "pending/$project/2-"*.yaml ]]
+	[ ! -e "$t/work/pwned" ]
 }
 
 @test "a dispatch without a runner label goes to the default dev-agents runner" {
