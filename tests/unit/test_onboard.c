@@ -4,7 +4,9 @@
 
 #include "detect.h"
 #include "err.h"
+#include "fsutil.h"
 #include "onboard.h"
+#include "project.h"
 
 static void repo_from_clone_urls(void **state)
 {
@@ -90,6 +92,47 @@ static void config_text_quotes_and_diffs(void **state)
 	free(text);
 }
 
+/* What onboarding writes is what the pipeline reads (project.c). */
+static void config_text_loads_as_a_project(void **state)
+{
+	struct da_detect d = { .detected = true, .language = "go", .package_manager = "go" };
+	struct da_onboard_config c = { "o/r", "github", "https://api.example", "https://x/o/r.git",
+				       "trunk", "pi-2" };
+	struct da_project *p = NULL;
+	char *dir = unit_tmpdir(), *text = NULL, path[600];
+
+	(void)state;
+	d.cmd[DA_CMD_TEST] = "go test ./...";
+	d.from[DA_CMD_TEST] = "go.mod";
+	d.cmd[DA_CMD_LINT] = "go vet ./...";
+	d.from[DA_CMD_LINT] = "go.mod";
+	assert_int_equal(da_onboard_config_text(&c, &d, &text), 0);
+	assert_int_equal(da_write_atomic(dir, "r.yaml", text, strlen(text), 0, NULL), 0);
+	free(text);
+	snprintf(path, sizeof path, "%s/r.yaml", dir);
+	if (da_project_load_file("r", path, &p) != 0)
+		fail_msg("%s", da_errmsg());
+	assert_string_equal(p->repo, "o/r");
+	assert_string_equal(p->forge, "github");
+	assert_string_equal(p->api_url, "https://api.example");
+	assert_string_equal(p->default_branch, "trunk");
+	assert_string_equal(p->runner, "pi-2");
+	assert_string_equal(p->commands[DA_CMD_TEST], "go test ./...");
+	assert_null(p->commands[DA_CMD_BUILD]);
+	assert_string_equal(p->commands[DA_CMD_LINT], "go vet ./...");
+	da_project_free(p);
+	/* the not-detected template loads too, with no gate configured */
+	assert_int_equal(da_onboard_config_text(&c, NULL, &text), 0);
+	assert_int_equal(da_write_atomic(dir, "r.yaml", text, strlen(text), 0, NULL), 0);
+	free(text);
+	if (da_project_load_file("r", path, &p) != 0)
+		fail_msg("%s", da_errmsg());
+	for (int k = 0; k < DA_CMD_N; k++)
+		assert_null(p->commands[k]);
+	da_project_free(p);
+	unit_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -97,6 +140,7 @@ int main(void)
 		cmocka_unit_test(repo_and_label_checks),
 		cmocka_unit_test(dispatch_is_rendered_everywhere),
 		cmocka_unit_test(config_text_quotes_and_diffs),
+		cmocka_unit_test(config_text_loads_as_a_project),
 	};
 
 	return cmocka_run_group_tests_name("onboard", tests, NULL, NULL);
