@@ -193,7 +193,8 @@ last_call() { # field of the last fake call record
 alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/null; }
 
 @test "hang: silence stops the agent and its whole group, no orphan left" {
-	agent_config "  implementer: { hang_timeout_seconds: 1 }"
+	# room for a slow node start on a loaded machine to spawn the grandchild
+	agent_config "  implementer: { hang_timeout_seconds: 3 }"
 	DA_FAKE_SCENARIO=hang DA_FAKE_GRANDCHILD="$BATS_TEST_TMPDIR/gc.pid" run_agent
 	[ "$status" -eq 1 ]
 	[ "$(field error_kind)" = hang ]
@@ -203,7 +204,7 @@ alive() { [ -d "/proc/$1" ] && ! grep -q '^State:.*Z' "/proc/$1/status" 2>/dev/n
 }
 
 @test "hang: an agent ignoring SIGTERM is killed" {
-	agent_config "  implementer: { hang_timeout_seconds: 1 }"
+	agent_config "  implementer: { hang_timeout_seconds: 3 }"
 	DA_FAKE_SCENARIO=hang DA_FAKE_IGNORE_TERM=1 DA_FAKE_GRANDCHILD="$BATS_TEST_TMPDIR/gc.pid" run_agent
 	[ "$status" -eq 1 ]
 	[ "$(field error_kind)" = hang ]
