@@ -86,8 +86,10 @@ module.exports = async function claude(argv) {
       F.emit({ type: 'user', session_id: sid, parent_tool_use_id: null, uuid: F.uuid(),
         message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_' + i, content: 'ok' }] } });
     }
-    const files = F.applyWrites(sc.writes, prompt, 'claude');
-    const text = `Wrote ${files.join(', ')}.`;
+    // a scripted reply (a reviewer's answer) writes only the files asked for
+    const reply = F.replyText(sc);
+    const files = reply === null || sc.writes ? F.applyWrites(sc.writes, prompt, 'claude') : [];
+    const text = reply === null ? `Wrote ${files.join(', ')}.` : reply;
     assistant(turns, [{ type: 'text', text }]);
     result({ num_turns: turns, result: text });
     return;

@@ -92,6 +92,14 @@ function applyWrites(writes, prompt, cli) {
   return done;
 }
 
+// DA_FAKE_REPLY=FILE[,FILE...]: the final text of a success is FILE's
+// content; the Nth call of the CLI takes the Nth file (the last repeats).
+function replyText(sc) {
+  if (!env.DA_FAKE_REPLY) return null;
+  const files = env.DA_FAKE_REPLY.split(',');
+  return fs.readFileSync(files[Math.min(sc.call, files.length) - 1], 'utf8');
+}
+
 function logCall(cli, argv, prompt, scenario) {
   if (!env.DA_FAKE_LOG) return;
   const rec = { cli, argv, cwd: process.cwd(), scenario: scenario.name, call: scenario.call,
@@ -132,6 +140,6 @@ function readStdin() {
 
 function uuid() { return crypto.randomUUID(); }
 
-module.exports = { parseArgs, o, die, chooseScenario, applyWrites, logCall, emit, sleep,
+module.exports = { parseArgs, o, die, chooseScenario, applyWrites, replyText, logCall, emit, sleep,
   resetAt, hang, chatty, readStdin, uuid, grandchild };
 

@@ -1,0 +1,398 @@
+/* review_prompt: the reviewer's prompt, bounded whatever the diff's size.
+ *
+ * The diff is shown with new-side line numbers (the reviewer must point
+ * at lines a forge accepts inline comments on). Lock, generated,
+ * vendored and binary files are left out by rule, each file is cut at
+ * file_lines, and the whole at total_lines / total_bytes; everything left
+ * out is listed, so the reviewer knows to read it with git if it matters.
+ * A 5,000-line diff thus costs about what a 500-line one does. */
+#include "review.h"
+
+#include "err.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LINE_MAX_BYTES 400	/* one diff line (minified code) is cut here */
+#define FENCE "`````"		/* longer than any fence a diff line may hold */
+
+static const char *const lock_files[] = {
+	"package-lock.json", "npm-shrinkwrap.json", "yarn.lock", "pnpm-lock.yaml",
+	"Cargo.lock", "go.sum", "composer.lock", "Gemfile.lock", "poetry.lock",
+	"Pipfile.lock", "bun.lockb", "flake.lock", NULL,
+};
+static const char *const vendored_dirs[] = {
+	"dist", "build", "vendor", "node_modules", "third_party", NULL,
+};
+static const char *const generated_suffixes[] = {
+	".min.js", ".min.css", ".js.map", ".css.map", ".pb.go", NULL,
+};
+
+static const char instructions[] =
+	"# Code review before push\n"
+	"\n"
+	"You are the reviewer of a change that an automated pipeline is about to push\n"
+	"and open as a pull request. Review the diff below for correctness, security,\n"
+	"data loss, error handling, tests and maintainability. You may read files in\n"
+	"the working directory and run read-only git commands for context; do not\n"
+	"modify, create or delete any file, and do not commit.\n"
+	"\n"
+	"Severities: `critical` = must not ship (wrong results, data loss, security\n"
+	"hole, crash, broken build); `major` = should be fixed before merge (missing\n"
+	"error handling, missing tests for new behaviour, clear bugs in edge cases);\n"
+	"`minor` = worth a note (style, naming, small simplifications).\n"
+	"Answer APPROVE only when there is no critical finding.\n";
+
+static const char answer_format[] =
+	"## Your answer\n"
+	"\n"
+	"End with exactly one JSON object, in a ```json fence, and nothing after it:\n"
+	"\n"
+	"```json\n"
+	"{\"verdict\": \"APPROVE\", \"summary\": \"one paragraph\", \"findings\": [\n"
+	"  {\"severity\": \"major\", \"file\": \"src/app.js\", \"line\": 42, \"message\": \"what and why\"}\n"
+	"]}\n"
+	"```\n"
+	"\n"
+	"- `verdict`: `APPROVE` or `REQUEST_CHANGES` (nothing else).\n"
+	"- `findings`: may be empty; `severity` is `critical`, `major` or `minor`.\n"
+	"- `file` is the path as shown in the diff headers; `line` is the number shown\n"
+	"  at the start of a diff line (the line in the new file). Point at lines that\n"
+	"  are in the diff whenever you can; use 0 for a remark on a whole file.\n";
+
+/* A growing string; `failed` is sticky so callers check once. */
+struct sbuf {
+	char *s;
+	size_t len, cap;
+	bool failed;
+};
+
+static void sb_put(struct sbuf *b, const char *s, size_t n)
+{
+	if (b->failed)
+		return;
+	if (b->len + n + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 4096;
+
+		while (cap < b->len + n + 1)
+			cap *= 2;
+		char *grown = realloc(b->s, cap);
+
+		if (!grown) {
+			b->failed = true;
+			return;
+		}
+		b->s = grown;
+		b->cap = cap;
+	}
+	memcpy(b->s + b->len, s, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+static void sb_printf(struct sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	char small[512], *big = NULL;
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(small, sizeof small, fmt, ap);
+	va_end(ap);
+	if (n < 0) {
+		b->failed = true;
+		return;
+	}
+	if ((size_t)n < sizeof small) {
+		sb_put(b, small, (size_t)n);
+		return;
+	}
+	if (!(big = malloc((size_t)n + 1))) {
+		b->failed = true;
+		return;
+	}
+	va_start(ap, fmt);
+	vsnprintf(big, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	sb_put(b, big, (size_t)n);
+	free(big);
+}
+
+static bool has_component(const char *path, const char *dir)
+{
+	size_t n = strlen(dir);
+
+	for (const char *p = path; p; p = strchr(p, '/')) {
+		if (*p == '/')
+			p++;
+		if (!strncmp(p, dir, n) && p[n] == '/')
+			return true;
+	}
+	return false;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t a = strlen(s), b = strlen(suffix);
+
+	return a >= b && !strcmp(s + a - b, suffix);
+}
+
+/* A generator's marker near the top of the added text. */
+static bool marked_generated(const char *patch)
+{
+	int seen = 0;
+
+	for (const char *p = patch; p && *p && seen < 40; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+		size_t n = strcspn(p, "\n");
+		char line[256];
+
+		if (p[0] != '+' || !strncmp(p, "+++", 3))
+			continue;
+		seen++;
+		snprintf(line, sizeof line, "%.*s", (int)(n < 255 ? n : 255), p);
+		if (strstr(line, "@generated") || strstr(line, "DO NOT EDIT") ||
+		    strstr(line, "do not edit") || strstr(line, "autogenerated file"))
+			return true;
+	}
+	return false;
+}
+
+const char *da_review_skip_reason(const char *path, const char *patch)
+{
+	const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+
+	for (int i = 0; lock_files[i]; i++)
+		if (!strcmp(base, lock_files[i]))
+			return "lock file";
+	for (int i = 0; generated_suffixes[i]; i++)
+		if (ends_with(base, generated_suffixes[i]))
+			return "minified or generated by name";
+	for (int i = 0; vendored_dirs[i]; i++)
+		if (has_component(path, vendored_dirs[i]))
+			return "vendored or build output";
+	if (patch && marked_generated(patch))
+		return "marked generated";
+	return NULL;
+}
+
+static int add_omission(struct da_review_prompt *p, const char *path, bool partial,
+			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static int add_omission(struct da_review_prompt *p, const char *path, bool partial,
+			const char *fmt, ...)
+{
+	struct da_review_omission *grown = realloc(p->omitted, (p->nomitted + 1) * sizeof *grown);
+	char reason[200];
+	va_list ap;
+
+	if (!grown)
+		return da_errf(DA_ERUNTIME, "out of memory");
+	p->omitted = grown;
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof reason, fmt, ap);
+	va_end(ap);
+	grown[p->nomitted].path = strdup(path);
+	grown[p->nomitted].reason = strdup(reason);
+	grown[p->nomitted].partial = partial;
+	if (!grown[p->nomitted].path || !grown[p->nomitted].reason) {
+		free(grown[p->nomitted].path);
+		free(grown[p->nomitted].reason);
+		return da_errf(DA_ERUNTIME, "out of memory");
+	}
+	p->nomitted++;
+	return 0;
+}
+
+/* Lines of a patch after its file header: hunk headers and +/-/space lines. */
+static long body_lines(const char *patch)
+{
+	long n = 0;
+	bool in_hunk = false;
+
+	for (const char *p = patch; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p) {
+		if (!strncmp(p, "@@", 2))
+			in_hunk = true;
+		if (in_hunk)
+			n++;
+	}
+	return n;
+}
+
+/* Render up to max_lines body lines of a patch with new-side numbers;
+ * stops early when max_bytes would be crossed. Returns lines written. */
+static long render_patch(struct sbuf *b, const char *patch, long max_lines, long max_bytes)
+{
+	long written = 0, newline = 0;
+	size_t start = b->len;
+	bool in_hunk = false;
+
+	for (const char *p = patch; p && *p && written < max_lines;
+	     p = strchr(p, '\n'), p = p ? p + 1 : p) {
+		int n = (int)strcspn(p, "\n");
+		int shown = n > LINE_MAX_BYTES ? LINE_MAX_BYTES : n;
+		const char *cut = n > shown ? " [line cut]" : "";
+
+		if (!strncmp(p, "@@", 2)) {
+			const char *plus = strchr(p, '+');
+
+			in_hunk = true;
+			newline = plus ? strtol(plus + 1, NULL, 10) : 0;
+		}
+		if (!in_hunk)
+			continue;
+		if ((long)(b->len - start) + shown + 16 > max_bytes)
+			break;
+		if (p[0] == '+')
+			sb_printf(b, "%6ld +%.*s%s\n", newline++, shown - 1, p + 1, cut);
+		else if (p[0] == ' ')
+			sb_printf(b, "%6ld  %.*s%s\n", newline++, shown - 1, p + 1, cut);
+		else if (p[0] == '-')
+			sb_printf(b, "       -%.*s%s\n", shown - 1, p + 1, cut);
+		else
+			sb_printf(b, "%.*s%s\n", shown, p, cut);
+		written++;
+	}
+	return written;
+}
+
+struct budget {
+	long file_lines, lines_left, bytes_left;
+};
+
+static int add_file(struct sbuf *b, struct da_review_prompt *p, const struct da_git_file_diff *f,
+		    struct budget *bu)
+{
+	const char *rule = f->binary ? "binary" : da_review_skip_reason(f->path, f->patch);
+	long total = body_lines(f->patch);
+
+	if (rule)
+		return add_omission(p, f->path, false, "%s", rule);
+	if (f->status == 'D')
+		return add_omission(p, f->path, false, "deleted (%ld lines); contents not shown",
+				    f->deletions);
+	if (total == 0)
+		return 0;	/* a pure rename or mode change: nothing to read */
+	if (bu->lines_left <= 0 || bu->bytes_left <= 200)
+		return add_omission(p, f->path, false, "over the prompt's total budget (%ld lines)",
+				    total);
+	long max = total < bu->file_lines ? total : bu->file_lines;
+
+	if (max > bu->lines_left)
+		max = bu->lines_left;
+	if (f->old_path && strcmp(f->old_path, f->path))
+		sb_printf(b, "### %s (renamed from %s, +%ld -%ld)\n\n", f->path, f->old_path,
+			  f->additions, f->deletions);
+	else
+		sb_printf(b, "### %s (%s, +%ld -%ld)\n\n", f->path,
+			  f->status == 'A' ? "added" : "modified", f->additions, f->deletions);
+	sb_printf(b, FENCE "diff\n");
+	size_t before = b->len;
+	long shown = render_patch(b, f->patch, max, bu->bytes_left);
+
+	sb_printf(b, FENCE "\n\n");
+	bu->lines_left -= shown;
+	bu->bytes_left -= (long)(b->len - before);
+	p->diff_lines += shown;
+	p->diff_bytes += (long)(b->len - before);
+	if (shown < total)
+		return add_omission(p, f->path, true, "first %ld of %ld diff lines shown", shown, total);
+	return 0;
+}
+
+static void list_omissions(struct sbuf *b, const struct da_review_prompt *p, const char *base,
+			   const char *head)
+{
+	size_t i;
+	long more = 0;
+
+	if (!p->nomitted)
+		return;
+	sb_printf(b, "## Left out of this prompt\n\n");
+	for (i = 0; i < p->nomitted && i < DA_REVIEW_OMITTED_LISTED; i++)
+		sb_printf(b, "- `%s`: %s\n", p->omitted[i].path, p->omitted[i].reason);
+	for (; i < p->nomitted; i++)
+		more++;
+	if (more)
+		sb_printf(b, "- … and %ld more files\n", more);
+	sb_printf(b, "\nRead any of them with `git diff %.12s %.12s -- PATH` when it matters to "
+		  "the review.\n\n", base, head);
+}
+
+static void limits_or_defaults(const struct da_review_limits *lim, struct budget *bu)
+{
+	bu->file_lines = lim && lim->file_lines > 0 ? lim->file_lines : DA_REVIEW_FILE_LINES;
+	bu->lines_left = lim && lim->total_lines > 0 ? lim->total_lines : DA_REVIEW_TOTAL_LINES;
+	bu->bytes_left = lim && lim->total_bytes > 0 ? lim->total_bytes : DA_REVIEW_TOTAL_BYTES;
+}
+
+int da_review_build_prompt(const struct da_git_diff *d, const struct da_review_limits *lim,
+			   const char *context, struct da_review_prompt *out)
+{
+	struct sbuf diff = { 0 }, b = { 0 };
+	struct budget bu;
+	int rc = 0;
+
+	memset(out, 0, sizeof *out);
+	limits_or_defaults(lim, &bu);
+	for (size_t i = 0; i < d->nfiles && rc == 0; i++)
+		rc = add_file(&diff, out, &d->files[i], &bu);
+	if (rc < 0)
+		goto out;
+	sb_printf(&b, "%s\n", instructions);
+	if (context && context[0])
+		sb_printf(&b, "## What the change is for\n\n%s\n\n", context);
+	sb_printf(&b, "## The change\n\nBase %s, head %s: %zu files changed, +%ld -%ld.\n\n",
+		  d->base_oid, d->head_oid, d->nfiles, d->additions, d->deletions);
+	list_omissions(&b, out, d->base_oid, d->head_oid);
+	sb_printf(&b, "## Diff\n\nEach line starts with its number in the new file (blank for a "
+		  "removed line), then `+` added, `-` removed or a space for context.\n\n");
+	if (diff.s)
+		sb_put(&b, diff.s, diff.len);
+	sb_printf(&b, "%s", answer_format);
+	if (b.failed || diff.failed) {
+		rc = da_errf(DA_ERUNTIME, "out of memory");
+		goto out;
+	}
+	out->text = b.s;
+	out->len = b.len;
+	b.s = NULL;
+out:
+	free(b.s);
+	free(diff.s);
+	if (rc < 0)
+		da_review_prompt_clear(out);
+	return rc;
+}
+
+void da_review_prompt_clear(struct da_review_prompt *p)
+{
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nomitted; i++) {
+		free(p->omitted[i].path);
+		free(p->omitted[i].reason);
+	}
+	free(p->omitted);
+	free(p->text);
+	memset(p, 0, sizeof *p);
+}
+
+char *da_review_reminder(const char *why)
+{
+	struct sbuf b = { 0 };
+
+	sb_printf(&b, "Your previous answer could not be used: %s.\n\n"
+		  "Reply again with ONLY the JSON object, in a ```json fence, nothing else: "
+		  "{\"verdict\": \"APPROVE\" or \"REQUEST_CHANGES\", \"summary\": string, "
+		  "\"findings\": [{\"severity\": \"critical\"|\"major\"|\"minor\", \"file\": string, "
+		  "\"line\": integer, \"message\": string}]}. Any other verdict is refused.\n",
+		  why && why[0] ? why : "no answer");
+	if (b.failed) {
+		free(b.s);
+		return NULL;
+	}
+	return b.s;
+}
