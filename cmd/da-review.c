@@ -87,8 +87,9 @@ int main(int argc, char **argv)
 	int rc;
 
 	da_log_init(argv[0]);
+	/* 1: --help or --version done; DA_EXIT_USAGE: bad arguments */
 	if ((rc = parse_args(argc, argv, &o, &json)) != 0)
-		return rc > 0 ? 0 : rc;
+		return rc == 1 ? 0 : rc;
 	if ((rc = da_review_run(&o, &r)) < 0) {
 		/* exit 1 is REQUEST_CHANGES: a failure must not look like one */
 		da_err_report(rc);
