@@ -2,6 +2,7 @@
  * written as review.yaml and REVIEW.md. The same libda call is da-run's
  * review stage. Exit 1 means REQUEST_CHANGES, so failures exit 2. */
 #include "err.h"
+#include "fsutil.h"
 #include "log.h"
 #include "paths.h"
 #include "review.h"
@@ -11,10 +12,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define CONTEXT_MAX (256 * 1024)
+
 static void usage(FILE *out)
 {
 	fprintf(out,
-		"usage: da-review [--repo DIR] [--base REV] [--out DIR] [--project P] [--json]\n"
+		"usage: da-review [--repo DIR] [--base REV] [--out DIR] [--project P]\n"
+		"                 [--context FILE] [--json]\n"
 		"\n"
 		"Review the commits base..HEAD with the reviewer agent before they are pushed.\n"
 		"  --repo DIR     the working clone (default: .)\n"
@@ -23,6 +27,7 @@ static void usage(FILE *out)
 		"  --out DIR      review.yaml, REVIEW.md, prompt and agent run files\n"
 		"                 (default: ./.dev-agents/review, ignored by git)\n"
 		"  --project P    overlay $DA_HOME/projects/P.yaml on the agent config\n"
+		"  --context FILE markdown for the reviewer: what the change is for\n"
 		"  --json         the review as one JSON object\n"
 		"  --help, --version\n"
 		"\n"
@@ -46,13 +51,19 @@ static void print_human(const struct da_review *r)
 	printf("review: %s\n", r->md_path);
 }
 
-static int parse_args(int argc, char **argv, struct da_review_opts *o, bool *json)
+struct args {
+	const char *context_file;
+	bool json;
+};
+
+static int parse_args(int argc, char **argv, struct da_review_opts *o, struct args *a)
 {
 	static const struct option opts[] = {
 		{ "repo", required_argument, NULL, 'r' },
 		{ "base", required_argument, NULL, 'b' },
 		{ "out", required_argument, NULL, 'o' },
 		{ "project", required_argument, NULL, 'p' },
+		{ "context", required_argument, NULL, 'c' },
 		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
@@ -66,7 +77,8 @@ static int parse_args(int argc, char **argv, struct da_review_opts *o, bool *jso
 		case 'b': o->base = optarg; break;
 		case 'o': o->out_dir = optarg; break;
 		case 'p': o->project = optarg; break;
-		case 'j': *json = true; break;
+		case 'c': a->context_file = optarg; break;
+		case 'j': a->json = true; break;
 		case 'h': usage(stdout); return 1;
 		case 'V': da_print_version(); return 1;
 		default: return da_usage_error("see 'da-review --help'");
@@ -83,19 +95,26 @@ int main(int argc, char **argv)
 {
 	struct da_review_opts o = { 0 };
 	struct da_review *r = NULL;
-	bool json = false;
+	struct args a = { 0 };
+	char *context = NULL;
+	size_t len;
 	int rc;
 
 	da_log_init(argv[0]);
 	/* 1: --help or --version done; DA_EXIT_USAGE: bad arguments */
-	if ((rc = parse_args(argc, argv, &o, &json)) != 0)
+	if ((rc = parse_args(argc, argv, &o, &a)) != 0)
 		return rc == 1 ? 0 : rc;
-	if ((rc = da_review_run(&o, &r)) < 0) {
+	if (a.context_file && da_read_file(a.context_file, CONTEXT_MAX, &context, &len) < 0)
+		return da_err_report(da_errctx(DA_EUSAGE, "--context"));
+	o.context = context;
+	rc = da_review_run(&o, &r);
+	free(context);
+	if (rc < 0) {
 		/* exit 1 is REQUEST_CHANGES: a failure must not look like one */
 		da_err_report(rc);
 		return rc == DA_ETEMP ? DA_EXIT_TEMPFAIL : DA_EXIT_USAGE;
 	}
-	if (json) {
+	if (a.json) {
 		char *s = da_review_json(r);
 
 		printf("%s\n", s ? s : "{}");
