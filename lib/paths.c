@@ -101,6 +101,10 @@ const char *da_workflows_dir(void)
 	if (da_path_exists(workflows_dir))
 		return workflows_dir;
 	exe_parent(parent, sizeof parent);
+	/* a checkout (bin/ beside workflows/) with DA_HOME set elsewhere */
+	(void)da_pathf(workflows_dir, sizeof workflows_dir, "%s/workflows", parent);
+	if (parent[0] && da_path_exists(workflows_dir))
+		return workflows_dir;
 	(void)da_pathf(workflows_dir, sizeof workflows_dir, "%s/share/dev-agents/workflows", parent);
 	return workflows_dir;
 }

@@ -1,0 +1,178 @@
+/* da-run: the default runner. da-process calls it with an active task
+ * file; it walks the task's workflow in the task's workspace and leaves a
+ * verified branch. Exit 0 done, 1 failed, 2 bad input, 75 try later
+ * (paused, or an agent's usage window ran out). */
+#include "agent.h"
+#include "clock.h"
+#include "err.h"
+#include "failmem.h"
+#include "failures.h"
+#include "fsutil.h"
+#include "git.h"
+#include "log.h"
+#include "paths.h"
+#include "pipeline.h"
+#include "workspace.h"
+
+#include <getopt.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: da-run TASK_FILE\n"
+		"\n"
+		"Run the pipeline for one active task: its workflow's stages (design,\n"
+		"implement, verify, qa, finalize) in $DA_HOME/data/work/<project>/<task>,\n"
+		"recorded in $DA_HOME/data/runs/<task>. A task run again resumes at its\n"
+		"first unfinished stage. da-process starts it; by hand it is for debugging.\n"
+		"\n"
+		"  --help, --version\n"
+		"\n"
+		"Exit: 0 done, 1 failed, 2 bad task/project/workflow, 75 paused or\n"
+		"waiting for an agent's usage window.\n");
+}
+
+struct run {
+	struct da_task *task;
+	struct da_project *project;
+	struct da_workflow *wf;
+	struct da_agent_roles *roles;
+	struct da_pipeline pl;
+	char task_name[256];
+	char workspace[DA_PATH_MAX];
+	char *branch;
+	struct da_workspace_opts wo;
+};
+
+static int load(struct run *r, const char *task_path)
+{
+	char copy[DA_PATH_MAX];
+	int rc;
+
+	snprintf(copy, sizeof copy, "%s", task_path);
+	snprintf(r->task_name, sizeof r->task_name, "%s", basename(copy));
+	if (strlen(r->task_name) > 5 && !strcmp(r->task_name + strlen(r->task_name) - 5, ".yaml"))
+		r->task_name[strlen(r->task_name) - 5] = '\0';
+	if ((rc = da_task_read(task_path, &r->task)) < 0 || (rc = da_project_load(r->task->project, &r->project)) < 0 ||
+	    (rc = da_workflow_load(r->task->type, r->project, &r->wf)) < 0 ||
+	    (rc = da_agent_roles_load(r->project->name, &r->roles)) < 0)
+		return rc;
+	r->pl.task = r->task;
+	r->pl.task_name = r->task_name;
+	r->pl.project = r->project;
+	r->pl.wf = r->wf;
+	r->pl.roles = r->roles;
+	da_agent_budget_init(&r->pl.budget, r->roles);
+	if ((rc = da_run_state_load(r->task_name, &r->pl.state)) < 0 ||
+	    (rc = da_run_summary_load(r->task_name, &r->pl.summary)) < 0 ||
+	    (rc = da_run_dir(r->task_name, r->pl.run_dir, sizeof r->pl.run_dir)) < 0)
+		return rc;
+	return da_mkdirs(r->pl.run_dir);
+}
+
+static int prepare_workspace(struct run *r)
+{
+	struct da_git *g = NULL;
+	int rc;
+
+	if (r->pl.state->branch)
+		r->branch = strdup(r->pl.state->branch);
+	else if ((rc = da_git_task_branch_name(r->task->issue, r->task->title, &r->branch)) < 0)
+		return rc;
+	if (!r->branch)
+		return da_errf(DA_ERUNTIME, "out of memory");
+	r->wo = (struct da_workspace_opts){
+		.project = r->project->name, .task = r->task_name, .remote = r->project->remote,
+		.default_branch = r->project->default_branch, .branch = r->branch,
+	};
+	if ((rc = da_workspace_path(&r->wo, r->workspace, sizeof r->workspace)) < 0 ||
+	    (rc = da_workspace_prepare(&r->wo, &g, NULL)) < 0)
+		return rc;
+	da_git_free(g);
+	r->pl.workspace = r->workspace;
+	r->pl.branch = r->branch;
+	if ((rc = da_run_state_set_str(&r->pl.state->branch, r->branch)) < 0 ||
+	    (rc = da_run_state_set_str(&r->pl.state->workspace, r->workspace)) < 0)
+		return rc;
+	return da_run_state_save(r->pl.state);
+}
+
+/* After the walk: failure memory, workspace kept or removed. Errors here
+ * are warnings: the task's outcome is already decided. */
+static void finish(struct run *r, int rc)
+{
+	if (rc == 0) {
+		/* the workspace stays: the delivery steps (rebase, review, push)
+		 * still need the branch; they remove it once it is pushed */
+		if (da_failmem_prune(r->project->name, time(NULL), DA_FAILMEM_MAX_AGE_DAYS, NULL) < 0)
+			da_warn("%s", da_errmsg());
+		return;
+	}
+	if (rc == DA_ETEMP)
+		return; /* paused or waiting: the workspace is resumed later */
+	char *why = strdup(da_errmsg());
+	struct da_failure f = {
+		.project = r->project->name, .task = r->task_name, .title = r->task->title,
+		.type = r->task->type, .exit_code = da_err_exit_code(rc), .error = why,
+	};
+
+	if (da_failure_append(&f) < 0)
+		da_warn("%s", da_errmsg());
+	if (r->pl.workspace && da_workspace_keep(&r->wo) < 0)
+		da_warn("%s", da_errmsg());
+	da_errf(rc, "%s", why ? why : "failed");
+	free(why);
+}
+
+static void run_free(struct run *r)
+{
+	da_run_state_free(r->pl.state);
+	da_run_summary_free(r->pl.summary);
+	da_agent_roles_free(r->roles);
+	da_workflow_free(r->wf);
+	da_project_free(r->project);
+	da_task_free(r->task);
+	free(r->branch);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' }, { "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 },
+	};
+	struct run r;
+	int c, rc;
+
+	da_log_init(argv[0]);
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'h': usage(stdout); return 0;
+		case 'V': return da_print_version();
+		default: return da_usage_error("see 'da-run --help'");
+		}
+	}
+	if (optind + 1 != argc)
+		return da_usage_error("expected one task file");
+	if (da_pipeline_paused())
+		return da_err_report(da_errf(DA_ETEMP, "paused"));
+	memset(&r, 0, sizeof r);
+	if ((rc = load(&r, argv[optind])) == 0) {
+		if ((rc = prepare_workspace(&r)) == 0)
+			rc = da_pipeline_walk(&r.pl, &da_stage_ops_default);
+		finish(&r, rc);
+	}
+	if (rc == 0)
+		printf("%s: done, branch %s\n", r.task_name, r.branch);
+	else if (rc == DA_ETEMP && r.pl.not_before) {
+		char at[32];
+
+		da_utc_iso(r.pl.not_before, at, sizeof at);
+		da_info("not before %s", at);
+	}
+	run_free(&r);
+	return da_err_report(rc);
+}

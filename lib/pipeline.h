@@ -1,0 +1,66 @@
+/* pipeline: walking a workflow for one active task.
+ *
+ * The driver (da_pipeline_walk) owns the order, the checkpoints and the
+ * pause switch; what a stage does is an executor behind a function
+ * pointer (agent, gate, commit), so tests can drive the walk with stubs
+ * and the real executors (pipeline_stages.c) stay small. Between stages
+ * the pause switch is checked (DA_PAUSE_FILE, else $DA_HOME/data/.pause):
+ * paused means DA_ETEMP (exit 75), the task goes back to pending and
+ * resumes later at its first unfinished stage, read from state.yaml. */
+#ifndef DA_PIPELINE_H
+#define DA_PIPELINE_H
+
+#include "agent.h"
+#include "project.h"
+#include "runrec.h"
+#include "task.h"
+#include "workflow.h"
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+struct da_git;
+
+struct da_pipeline {
+	const struct da_task *task;
+	const char *task_name;		/* task file name without .yaml */
+	const struct da_project *project;
+	const struct da_workflow *wf;
+	const struct da_agent_roles *roles;	/* NULL only with stub executors */
+	struct da_agent_budget budget;
+	struct da_run_state *state;	/* loaded by the caller, saved here */
+	struct da_run_summary *summary;
+	const char *workspace;		/* the task's clone */
+	const char *branch;
+	char run_dir[4096];
+	time_t not_before;		/* set when an agent's usage window ran out */
+	void *user;			/* for stub executors */
+};
+
+struct da_stage_ops {
+	int (*agent)(struct da_pipeline *pl, size_t index, const struct da_stage *st);
+	int (*gate)(struct da_pipeline *pl, size_t index, const struct da_stage *st);
+	int (*commit)(struct da_pipeline *pl, size_t index, const struct da_stage *st);
+};
+
+/* The real executors: da_agent_run, da_gate_run with the fix loop, git commit. */
+extern const struct da_stage_ops da_stage_ops_default;
+
+/* true when the pause switch is on: $DA_PAUSE_FILE exists when set, else da_paused(). */
+bool da_pipeline_paused(void);
+
+/* Walk the workflow from the first stage not done. Each stage is marked
+ * running (state saved) before it starts and done or failed after; the
+ * summary is saved after every stage. Returns 0 when every stage is done,
+ * DA_ETEMP when paused (or an agent's usage window ran out), else the
+ * failing stage's error (the message names the stage). */
+int da_pipeline_walk(struct da_pipeline *pl, const struct da_stage_ops *ops);
+
+/* The template values for a stage's prompt (spec, failure memory, ...);
+ * gate_output and review_findings may be NULL. Fills vars (at least 12),
+ * returns how many; *owned collects strings to free with free(). */
+size_t da_pipeline_vars(struct da_pipeline *pl, const char *gate_output, struct da_tmpl_var *vars,
+			char **owned_spec, char **owned_memory, char *number_buf, size_t number_size);
+
+#endif
