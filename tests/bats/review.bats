@@ -136,6 +136,40 @@ calls() { [ -f "$DA_FAKE_LOG" ] && grep -c . "$DA_FAKE_LOG" || echo 0; }
 	tail -1 "$DA_FAKE_LOG" | jq -r .prompt | grep -q 'ended without a final result'
 }
 
+@test "no session to resume: the retry is a fresh run with the whole prompt and the reminder" {
+	# a CLI that dies before saying anything the first time (no session id)
+	cat >"$BATS_TEST_TMPDIR/claude-once-silent" <<-EOF
+		#!/bin/sh
+		if [ ! -e "$BATS_TEST_TMPDIR/silent-done" ]; then
+			: >"$BATS_TEST_TMPDIR/silent-done"
+			echo 'panic: not json'
+			exit 0
+		fi
+		exec "$TESTS_DIR/fakes/claude" "\$@"
+	EOF
+	chmod +x "$BATS_TEST_TMPDIR/claude-once-silent"
+	export DA_CLAUDE_BIN="$BATS_TEST_TMPDIR/claude-once-silent"
+	DA_FAKE_REPLY=$(reply good '{"verdict": "APPROVE", "summary": "fine", "findings": []}')
+	export DA_FAKE_REPLY
+	review --base main
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[ -e "$BATS_TEST_TMPDIR/silent-done" ]
+	[ "$(calls)" -eq 1 ]
+	tail -1 "$DA_FAKE_LOG" | jq -e '.argv | index("--resume") == null'
+	tail -1 "$DA_FAKE_LOG" | jq -r .prompt | grep -q '^## Diff'
+	tail -1 "$DA_FAKE_LOG" | jq -r .prompt | grep -q 'ONLY the JSON object'
+	grep -q 'agent_runs: 2' "$OUT/review.yaml"
+}
+
+@test "--context is shown to the reviewer" {
+	DA_FAKE_REPLY=$(reply ok '{"verdict": "APPROVE", "summary": "ok", "findings": []}')
+	export DA_FAKE_REPLY
+	printf 'Issue #7: divide two numbers\n' >"$BATS_TEST_TMPDIR/ctx.md"
+	review --base main --context "$BATS_TEST_TMPDIR/ctx.md"
+	[ "$status" -eq 0 ]
+	tail -1 "$DA_FAKE_LOG" | jq -r .prompt | grep -q 'Issue #7: divide two numbers'
+}
+
 @test "an agent that cannot run is an error (exit 2), not a request for changes" {
 	export DA_FAKE_SCENARIO=crash
 	review --base main
