@@ -43,6 +43,9 @@ struct run {
 	struct da_agent_roles *roles;
 	struct da_pipeline pl;
 	char task_name[256];
+	char task_file[256];		/* the file's name, with .yaml */
+	char task_path[DA_PATH_MAX];
+	char why_temp[512];
 	char workspace[DA_PATH_MAX];
 	char *branch;
 	struct da_workspace_opts wo;
@@ -55,6 +58,8 @@ static int load(struct run *r, const char *task_path)
 
 	snprintf(copy, sizeof copy, "%s", task_path);
 	snprintf(r->task_name, sizeof r->task_name, "%s", basename(copy));
+	snprintf(r->task_file, sizeof r->task_file, "%s", r->task_name);
+	snprintf(r->task_path, sizeof r->task_path, "%s", task_path);
 	if (strlen(r->task_name) > 5 && !strcmp(r->task_name + strlen(r->task_name) - 5, ".yaml"))
 		r->task_name[strlen(r->task_name) - 5] = '\0';
 	if ((rc = da_task_read(task_path, &r->task)) < 0 || (rc = da_project_load(r->task->project, &r->project)) < 0 ||
@@ -101,6 +106,25 @@ static int prepare_workspace(struct run *r)
 	return da_run_state_save(r->pl.state);
 }
 
+/* Write not_before into the active task file (da-process reads it back
+ * when it moves the task to pending). */
+static int set_not_before(struct run *r)
+{
+	char at[32], dir[DA_PATH_MAX], *text = NULL;
+	size_t len;
+	int rc;
+
+	da_utc_iso(r->pl.not_before, at, sizeof at);
+	free(r->task->not_before);
+	if (!(r->task->not_before = strdup(at)))
+		return da_errf(DA_ERUNTIME, "out of memory");
+	snprintf(dir, sizeof dir, "%s", r->task_path);
+	if ((rc = da_task_serialize(r->task, &text, &len)) == 0)
+		rc = da_write_atomic(dirname(dir), r->task_file, text, len, DA_WRITE_REPLACE, NULL);
+	free(text);
+	return rc;
+}
+
 /* After the walk: failure memory, workspace kept or removed. Errors here
  * are warnings: the task's outcome is already decided. */
 static void finish(struct run *r, int rc)
@@ -112,8 +136,15 @@ static void finish(struct run *r, int rc)
 			da_warn("%s", da_errmsg());
 		return;
 	}
-	if (rc == DA_ETEMP)
-		return; /* paused or waiting: the workspace is resumed later */
+	if (rc == DA_ETEMP) {
+		snprintf(r->why_temp, sizeof r->why_temp, "%s", da_errmsg());
+		/* paused or waiting: the workspace is resumed later; a known
+		 * reset time goes into the task so the queue waits until then */
+		if (r->pl.not_before && set_not_before(r) < 0)
+			da_warn("%s", da_errmsg());
+		da_errf(DA_ETEMP, "%s", r->why_temp);
+		return;
+	}
 	char *why = strdup(da_errmsg());
 	struct da_failure f = {
 		.project = r->project->name, .task = r->task_name, .title = r->task->title,

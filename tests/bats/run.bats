@@ -86,3 +86,13 @@ R
 	run da-run "$TASK"
 	[ "$status" -eq 0 ]
 }
+
+@test "da-run ends with 75 and a not_before in the task when the usage window is used up" {
+	printf 'Design usage_window\n' >"$DA_FAKE_RULES"
+	run da-run "$TASK"
+	echo "$output"
+	[ "$status" -eq 75 ]
+	grep -q "^not_before: ." "$TASK"
+	grep -A1 "name: design\$" "$RUNS/state.yaml" | grep -q "status: failed"
+	[ ! -e "$DA_HOME/data/failures/demo.log" ]
+}
