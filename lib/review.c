@@ -196,6 +196,13 @@ static int open_and_diff(const struct da_review_opts *o, struct da_git **g, stru
 	if (da_git_is_bare(*g))
 		return da_errf(DA_EUSAGE, "%s is a bare repository; review a working clone",
 			       o->repo ? o->repo : ".");
+	bool dirty = false;
+
+	/* a review of HEAD that silently ignored edits would mislead */
+	if (da_git_is_dirty(*g, &dirty) == 0 && dirty)
+		da_warn("%s has uncommitted changes; only commits up to HEAD are reviewed",
+			o->repo ? o->repo : ".");
+	da_errclear();
 	if (!o->base && (rc = da_review_default_base(*g, &base)) < 0)
 		return rc;
 	rc = da_git_diff(*g, o->base ? o->base : base, o->head ? o->head : "HEAD", d);

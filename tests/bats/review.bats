@@ -208,6 +208,11 @@ calls() { [ -f "$DA_FAKE_LOG" ] && grep -c . "$DA_FAKE_LOG" || echo 0; }
 	[ -f .dev-agents/review/review.yaml ]
 	grep -q "base: $(git rev-parse main)" .dev-agents/review/review.yaml
 	[ -z "$(git status --porcelain)" ]
+	# uncommitted edits are not reviewed, and da-review says so
+	echo '// wip' >>div.js
+	run "$DA_BIN/da-review"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"uncommitted changes; only commits up to HEAD are reviewed"* ]]
 }
 
 @test "bad input: one line, exit 2, nothing written" {
