@@ -6,7 +6,6 @@
 #include "clock.h"
 #include "err.h"
 #include "failmem.h"
-#include "failures.h"
 #include "fsutil.h"
 #include "git.h"
 #include "log.h"
@@ -125,7 +124,7 @@ static int set_not_before(struct run *r)
 	return rc;
 }
 
-/* After the walk: failure memory, workspace kept or removed. Errors here
+/* After the walk: pruning, the workspace kept or left for delivery. Errors here
  * are warnings: the task's outcome is already decided. */
 static void finish(struct run *r, int rc)
 {
@@ -145,14 +144,11 @@ static void finish(struct run *r, int rc)
 		da_errf(DA_ETEMP, "%s", r->why_temp);
 		return;
 	}
+	/* the failure record itself is da-process's (lib/failures.c): it
+	 * appends every runner failure with our last stderr lines, and two
+	 * writers would record each failure twice */
 	char *why = strdup(da_errmsg());
-	struct da_failure f = {
-		.project = r->project->name, .task = r->task_name, .title = r->task->title,
-		.type = r->task->type, .exit_code = da_err_exit_code(rc), .error = why,
-	};
 
-	if (da_failure_append(&f) < 0)
-		da_warn("%s", da_errmsg());
 	if (r->pl.workspace && da_workspace_keep(&r->wo) < 0)
 		da_warn("%s", da_errmsg());
 	da_errf(rc, "%s", why ? why : "failed");
