@@ -107,3 +107,12 @@ R
 		grep -q "strict mode broke the build" "$RUNS/$f.prompt.md"
 	done
 }
+
+@test "da-process runs da-run on the task and completes it" {
+	mv "$TASK" "$DA_QUEUE/pending/demo/"
+	run da-process --once
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ -f "$DA_QUEUE/completed/demo/$NAME.yaml" ]
+	grep -A1 "name: finalize\$" "$RUNS/state.yaml" | grep -q "status: done"
+}
