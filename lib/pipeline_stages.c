@@ -1,5 +1,6 @@
 /* pipeline_stages: the real stage executors behind da_stage_ops_default. */
 #include "pipeline.h"
+#include "clock.h"
 #include "err.h"
 #include "fsutil.h"
 #include "gate.h"
@@ -26,10 +27,11 @@ static void new_uuid(char out[37])
 		 b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
-static void add_summary(struct da_pipeline *pl, const char *stage, const struct da_agent_result *r)
+static void add_summary(struct da_pipeline *pl, const char *stage, const struct da_agent_result *r,
+			int64_t duration_ms)
 {
 	struct da_stage_summary s = {
-		.name = (char *)stage, .turns = r->turns, .tokens_in = r->input_tokens,
+		.name = (char *)stage, .duration_ms = duration_ms, .turns = r->turns, .tokens_in = r->input_tokens,
 		.tokens_out = r->output_tokens, .tokens_cache = r->cache_read_tokens + r->cache_creation_tokens,
 		.cost_usd = r->cost_usd, .exit_code = r->ok ? 0 : 1,
 	};
@@ -86,8 +88,10 @@ static int run_agent(struct da_pipeline *pl, size_t index, const char *stage, co
 		.budget = &pl->budget,
 	};
 
+	int64_t started = da_monotonic_ms();
+
 	rc = da_agent_run(&req, &res);
-	add_summary(pl, stage, &res);
+	add_summary(pl, stage, &res, da_monotonic_ms() - started);
 	if (res.session_id) {
 		struct da_stage_state *ss = da_run_state_stage(pl->state, stage);
 

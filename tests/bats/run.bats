@@ -51,6 +51,7 @@ R
 	grep -q "the spec" "$RUNS/02-implement.prompt.md"
 	grep -q "2 passed" "$RUNS/05-verify-qa-test.log"
 	grep -q "total:" "$RUNS/summary.yaml"
+	grep -A2 "name: design\$" "$RUNS/summary.yaml" | grep -q "duration_ms: [1-9]"
 	WS="$DA_HOME/data/work/demo/$NAME"
 	[ "$(git -C "$WS" log -1 --format=%s)" = "feat: Add sum (#42)" ]
 	git -C "$WS" ls-files | grep -qx test_sum.txt
