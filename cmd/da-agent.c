@@ -66,6 +66,9 @@ struct args {
 	bool json;
 };
 
+/* parse_args: 0 go on, PARSE_DONE help/version printed, else an exit code */
+#define PARSE_DONE (-100)
+
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	static const struct option opts[] = {
@@ -93,9 +96,9 @@ static int parse_args(int argc, char **argv, struct args *a)
 		case 'S': a->session = optarg; break;
 		case 'd': a->run_dir = optarg; break;
 		case 'j': a->json = true; break;
-		case 'h': usage(stdout); return 1;
-		case 'V': da_print_version(); return 1;
-		default: return da_usage_error("see 'da-agent --help'");
+		case 'h': usage(stdout); return PARSE_DONE;
+		case 'V': da_print_version(); return PARSE_DONE;
+		default: return da_bad_option(argv);
 		}
 	}
 	if (optind < argc)
@@ -129,8 +132,10 @@ int main(int argc, char **argv)
 	int rc;
 
 	da_log_init(argv[0]);
-	if ((rc = parse_args(argc, argv, &a)) != 0)
-		return rc > 0 ? 0 : rc;
+	if ((rc = parse_args(argc, argv, &a)) == PARSE_DONE)
+		return 0;
+	if (rc != 0)
+		return rc; /* an exit code: da_usage_error gave 2 */
 	if ((rc = da_agent_roles_load(a.project, &cfg)) < 0)
 		goto out;
 	const struct da_agent_role *role = da_agent_role_find(cfg, a.role);

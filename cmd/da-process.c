@@ -78,7 +78,7 @@ int main(int argc, char **argv)
 		case 'V':
 			return da_print_version();
 		default:
-			return da_usage_error("see 'da-process --help'");
+			return da_bad_option(argv);
 		}
 	}
 	if (optind < argc)

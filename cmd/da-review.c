@@ -81,7 +81,7 @@ static int parse_args(int argc, char **argv, struct da_review_opts *o, struct ar
 		case 'j': a->json = true; break;
 		case 'h': usage(stdout); return 1;
 		case 'V': da_print_version(); return 1;
-		default: return da_usage_error("see 'da-review --help'");
+		default: return da_bad_option(argv);
 		}
 	}
 	if (optind < argc)

@@ -2,6 +2,7 @@
 #include "err.h"
 #include "version.h"
 
+#include <getopt.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,20 @@ void da_log_init(const char *progname)
 	const char *slash = strrchr(progname, '/');
 
 	program_name = slash ? slash + 1 : progname;
+	/* getopt's own messages would make a second stderr line and lack our
+	 * prefix; mains report bad options with da_bad_option() instead. */
+	opterr = 0;
+}
+
+int da_bad_option(char *const *argv)
+{
+	/* after a missing value at the end, optind may point past argv's NULL */
+	const char *arg = optind > 0 ? argv[optind - 1] : NULL;
+
+	if ((!arg || arg[0] != '-') && optopt > ' ' && optopt < 127)
+		return da_usage_error("option -%c: missing its value (see '%s --help')", optopt, program_name);
+	return da_usage_error("option \"%s\": unknown or missing its value (see '%s --help')",
+			      arg ? arg : "?", program_name);
 }
 
 const char *da_progname(void)

@@ -21,6 +21,10 @@ void da_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * returns DA_EXIT_USAGE. */
 int da_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* For getopt_long's '?': names the offending option in one line, returns
+ * DA_EXIT_USAGE. (da_log_init turns getopt's own messages off.) */
+int da_bad_option(char *const *argv);
+
 /* Print "prog version X" on stdout; returns 0. */
 int da_print_version(void);
 
