@@ -77,6 +77,7 @@ deps:
 # The README's test command. Everything, then everything again under
 # AddressSanitizer + UndefinedBehaviorSanitizer.
 test: deps
+	@$(MAKE) --no-print-directory check-static
 	@$(MAKE) --no-print-directory build-all
 	@$(MAKE) --no-print-directory SAN=1 build-all
 	@tests/run-all
@@ -96,10 +97,10 @@ bats: all
 	@DA_BIN=$(CURDIR)/$(BINDIR) tests/run-bats
 
 check-static:
-	cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
-	  --inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -Ilib lib cmd
-	shellcheck $(wildcard onboard) workflows/sample/demo workflows/sample/verify-runner tests/install-deps tests/install-npm tests/run-all tests/run-unit tests/run-bats \
-	  $(wildcard tests/fakes/*.sh) $(wildcard bench/*.sh)
+	@cppcheck --quiet --error-exitcode=1 --enable=warning,performance,portability \
+	  --inline-suppr --suppress=missingIncludeSystem -D_GNU_SOURCE -Ilib lib cmd tests/unit
+	@echo "cppcheck: lib cmd tests/unit clean"
+	@tests/check-shell
 
 bench: deps all
 	@bench/run

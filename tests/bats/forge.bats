@@ -73,14 +73,17 @@ make_bare() {
 @test "issue, comment and labels round-trip with no OpenAPI violations" {
 	start_fake
 	run fc repo
-	[ "$status" -eq 0 ] && [[ "$output" == *"default_branch=main"* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"default_branch=main"* ]]
 	run fc issue 1
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"title=Add a greeting"* && "$output" == *"labels=dev-agents"* ]]
 	run fc issue 99
-	[ "$status" -eq 0 ] && [ "$output" = none ]
+	[ "$status" -eq 0 ]
+	[ "$output" = none ]
 	run fc comment 1 "Merged in #2"
-	[ "$status" -eq 0 ] && [[ "$output" == url=https://* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == url=https://* ]]
 	fc comment 1 "<!-- dev-agents:outcome --> second" >/dev/null
 	run fc comments 1
 	[ "$output" = "$(printf 'writer-bot: Merged in #2\nwriter-bot: <!-- dev-agents:outcome --> second')" ]
@@ -102,7 +105,8 @@ make_bare() {
 	ctl POST /__repo '{"full_name":"octo/renamed","default_branch":"trunk"}' >/dev/null
 	ctl POST /__inject "{\"path\":\"^/repos/octo/demo\$\",\"status\":301,\"headers\":{\"location\":\"$FAKE/repos/octo/renamed\"}}" >/dev/null
 	run fc repo
-	[ "$status" -eq 0 ] && [[ "$output" == *"default_branch=trunk"* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"default_branch=trunk"* ]]
 	[ "$(ctl GET /__requests | node -e 'const r=JSON.parse(require("fs").readFileSync(0));console.log(r.map(x=>x.user).join(","))')" = "writer-bot,writer-bot" ]
 	assert_no_violations
 }
@@ -110,14 +114,16 @@ make_bare() {
 @test "PR creation is findable by branch and idempotent" {
 	start_fake
 	run fc create-pr "Add a greeting" feature main "Closes #1" draft
-	[ "$status" -eq 0 ] && [[ "$output" == *"number=2"* && "$output" == *"draft=1"* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"number=2"* && "$output" == *"draft=1"* ]]
 	run fc find-pr feature
 	[[ "$output" == *"number=2"* ]]
 	run fc find-pr other
 	[ "$output" = none ]
 	# a second create (a retried POST, a resumed task) gives the same PR
 	run fc create-pr "Again" feature main ""
-	[ "$status" -eq 0 ] && [[ "$output" == *"number=2"* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"number=2"* ]]
 	[ "$(state 's.repos["octo/demo"].issues.length')" -eq 2 ]
 	run fc set-draft 2 0
 	[ "$status" -eq 0 ]
@@ -133,14 +139,16 @@ make_bare() {
 	start_fake
 	fc create-pr "Add a greeting" feature main "" >/dev/null
 	run fc -R review 2 request_changes "Two problems" "src/a.c:12:off by one" "README.md:3:typo"
-	[ "$status" -eq 0 ] && [[ "$output" == id=* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == id=* ]]
 	[ "$(state 's.repos["octo/demo"].reviews[0].user.login')" = review-bot ]
 	[ "$(state 's.repos["octo/demo"].reviews[0].state')" = CHANGES_REQUESTED ]
 	[ "$(state 'JSON.stringify(s.repos["octo/demo"].reviews[0].comments[0])')" = \
 		'{"path":"src/a.c","line":12,"side":"RIGHT","body":"off by one"}' ]
 	# the writer may not approve its own PR: that is why there are two accounts
 	run fc review 2 approve "LGTM"
-	[ "$status" -ne 0 ] && [[ "$output" == *"own pull request"* ]]
+	[ "$status" -ne 0 ]
+	[[ "$output" == *"own pull request"* ]]
 	assert_no_violations
 }
 
@@ -164,11 +172,13 @@ make_bare() {
 	[ "$head_sha" = "$(git --git-dir="$BARE" rev-parse feature)" ]
 	# inline comments must sit on the diff, or GitHub refuses the review
 	run fc -r octo/real -R review 1 comment "x" "greeting.txt:7:not in the diff"
-	[ "$status" -eq 1 ] && [[ "$output" == *"must be part of the diff"* ]]
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"must be part of the diff"* ]]
 	run fc -r octo/real -R review 1 approve "ok" "greeting.txt:1:nice"
 	[ "$status" -eq 0 ]
 	run fc -r octo/real merge 1 "Add a greeting (#1)" "Closes #1" "$head_sha"
-	[ "$status" -eq 0 ] && [[ "$output" == *"result=merged"* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"result=merged"* ]]
 	sha=$(printf '%s\n' "$output" | sed -n 's/^sha=//p')
 	[ "$sha" = "$(git --git-dir="$BARE" rev-parse main)" ]
 	[ "$(git --git-dir="$BARE" log -1 --format=%s main)" = "Add a greeting (#1)" ]
@@ -188,11 +198,13 @@ make_bare() {
 	start_fake
 	fc create-pr "Add a greeting" feature main "" draft >/dev/null
 	run fc merge 2 "t" "m"
-	[ "$status" -eq 0 ] && [[ "$output" == *"result=not_mergeable"* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"result=not_mergeable"* ]]
 	fc set-draft 2 0
 	ctl POST /__inject '{"path":"/pulls/2/merge$","status":409}' >/dev/null
 	run fc merge 2 "t" "m"
-	[ "$status" -eq 0 ] && [[ "$output" == *"result=conflict"* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"result=conflict"* ]]
 	run fc merge 2 "t" "m"
 	[[ "$output" == *"result=merged"* ]]
 	assert_no_violations
@@ -227,8 +239,9 @@ make_bare() {
 	pk=$(node -e 'console.log(JSON.parse(process.argv[1]).public_key)' "$keys")
 	sk=$(node -e 'console.log(JSON.parse(process.argv[1]).private_key)' "$keys")
 	run "$FORGE_CLI" unseal "$sealed" "$pk" "$sk"
-	[ "$status" -eq 0 ] && [ "$output" = github_pat_S3CRET ]
-	! grep -q S3CRET "$LOG"
+	[ "$status" -eq 0 ]
+	[ "$output" = github_pat_S3CRET ]
+	run ! grep -q S3CRET "$LOG"
 	assert_no_violations
 }
 
@@ -237,7 +250,8 @@ make_bare() {
 	ctl POST /__inject '{"path":"/issues/1$","status":500,"count":1}' >/dev/null
 	ctl POST /__inject '{"path":"/issues/1$","status":502,"count":1}' >/dev/null
 	run fc issue 1
-	[ "$status" -eq 0 ] && [[ "$output" == *"title=Add a greeting"* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"title=Add a greeting"* ]]
 	[ "$(grep -c 'GET /repos/octo/demo/issues/1 ' "$LOG")" -eq 3 ]
 	grep -q "issues/1 500 " "$LOG" && grep -q "issues/1 502 " "$LOG"
 	ctl POST /__inject '{"path":"/issues/1$","delay_ms":8000,"count":1}' >/dev/null
@@ -284,7 +298,8 @@ make_bare() {
 	run fc comment 1 "hello"
 	[ "$status" -eq 75 ]
 	nb=$(printf '%s\n' "$output" | sed -n 's/^not_before=//p')
-	[ "$nb" -ge $((now + 3590)) ] && [ "$nb" -le $((now + 3700)) ]
+	[ "$nb" -ge $((now + 3590)) ]
+	[ "$nb" -le $((now + 3700)) ]
 	[ "$(state 's.repos["octo/demo"].comments.length')" -eq 0 ]
 	# a bare 403 that says "secondary rate limit" means a minute at least
 	ctl POST /__inject '{"path":"/comments$","status":403,"body":{"message":"You have exceeded a secondary rate limit."}}' >/dev/null
@@ -293,7 +308,8 @@ make_bare() {
 	# while a bare 403 without that is a permission answer
 	ctl POST /__inject '{"path":"/comments$","status":403,"body":{"message":"Resource not accessible by integration"}}' >/dev/null
 	run fc comment 1 "hello"
-	[ "$status" -eq 2 ] && [[ "$output" == *"not accessible"* ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"not accessible"* ]]
 }
 
 @test "the primary rate limit waits for x-ratelimit-reset or gives not_before" {
@@ -325,10 +341,11 @@ make_bare() {
 	DA_GITHUB_TOKEN=ghp_wrongTOKEN run fc issue 1
 	[ "$status" -eq 2 ]
 	[[ "$output" == *"HTTP 401: Bad credentials"* ]]
-	! grep -q ghp_wrongTOKEN "$LOG"
+	run ! grep -q ghp_wrongTOKEN "$LOG"
 	unset DA_GITHUB_TOKEN
 	run fc issue 1
-	[ "$status" -eq 2 ] && [[ "$output" == *"no GitHub token"* ]]
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"no GitHub token"* ]]
 }
 
 @test "gitea: labels by id, WIP drafts, reviews, squash merge, contents, plain secrets" {
@@ -354,7 +371,8 @@ make_bare() {
 	run gfc -r octo/real create-pr "Greet" feature main "Closes #1" draft
 	[[ "$output" == *"number=2"* && "$output" == *"draft=1"* ]]
 	run gfc -r octo/real create-pr "Greet" feature main "again"
-	[ "$status" -eq 0 ] && [[ "$output" == *"number=2"* ]]
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"number=2"* ]]
 	run gfc -r octo/real merge 2 "Greet (#2)" ""
 	[[ "$output" == *"result=not_mergeable"* ]]
 	gfc -r octo/real set-draft 2 0

@@ -213,12 +213,13 @@ teardown() {
 		for i in 1 2 3 4 5; do enqueue "$p" "$i" "task $i"; done
 	done
 	export RECORD_SLEEP=0.05
-	for round in $(seq 1 25); do
+	for _ in $(seq 1 25); do
 		da-process 2>/dev/null &
 		bg_pid=$!
 		sleep "0.0$((RANDOM % 10))"
 		# da-process, its workers, the runners of this queue: two at random
 		victims=$( (pgrep -P "$bg_pid"; pgrep -f "record-runner $DA_QUEUE") | shuf -n 2 || true)
+		# shellcheck disable=SC2086 # a list of pids
 		kill -KILL "$bg_pid" $victims 2>/dev/null || true
 		wait "$bg_pid" 2>/dev/null || true
 		# orphaned workers finish their current task; look when all is still

@@ -46,6 +46,7 @@ static inline char *fx_out(const char *fmt, ...)
 		fprintf(stderr, "fixture command failed: %s\n", cmd);
 		free(buf);
 		fail();
+		return NULL; /* not reached: fail() jumps out of the test */
 	}
 	if (n > 0 && buf[n - 1] == '\n')
 		buf[n - 1] = '\0';
