@@ -96,17 +96,6 @@ int da_failmem_prune_text(const char *text, time_t cutoff, char **out, size_t *r
 	return 0;
 }
 
-static int lock_log(const char *path, int *fd)
-{
-	*fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (*fd < 0)
-		return errno == ENOENT ? 0 : da_errf(DA_ERUNTIME, "open %s: %s", path, strerror(errno));
-	while (flock(*fd, LOCK_EX) < 0)
-		if (errno != EINTR)
-			return da_errf(DA_ERUNTIME, "lock %s: %s", path, strerror(errno));
-	return 0;
-}
-
 int da_failmem_prune(const char *project, time_t now, int max_age_days, size_t *removed)
 {
 	char path[DA_PATH_MAX], dir[DA_PATH_MAX];
@@ -116,7 +105,7 @@ int da_failmem_prune(const char *project, time_t now, int max_age_days, size_t *
 
 	if (removed)
 		*removed = 0;
-	if ((rc = da_failures_path(project, path, sizeof path)) < 0 || (rc = lock_log(path, &fd)) < 0)
+	if ((rc = da_failures_path(project, path, sizeof path)) < 0 || (rc = da_failures_lock(path, O_RDONLY, &fd)) < 0)
 		goto out;
 	if (fd < 0)
 		goto out; /* no log, nothing to prune */

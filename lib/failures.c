@@ -69,6 +69,37 @@ out:
 	return rc;
 }
 
+int da_failures_lock(const char *path, int flags, int *fd)
+{
+	/* Pruning replaces the log with a rename; a writer that waited on the
+	 * old file's lock would write into a file nobody reads any more. So
+	 * once locked, check the path still names the file we hold, else try
+	 * again on the new one. */
+	for (int attempt = 0; attempt < 100; attempt++) {
+		struct stat held, named;
+
+		*fd = open(path, flags | O_CLOEXEC, 0644);
+		if (*fd < 0)
+			return errno == ENOENT && !(flags & O_CREAT)
+				       ? 0
+				       : da_errf(DA_ERUNTIME, "open %s: %s", path, strerror(errno));
+		while (flock(*fd, LOCK_EX) < 0)
+			if (errno != EINTR) {
+				int saved = errno;
+
+				close(*fd);
+				*fd = -1;
+				return da_errf(DA_ERUNTIME, "lock %s: %s", path, strerror(saved));
+			}
+		if (fstat(*fd, &held) == 0 && stat(path, &named) == 0 && held.st_ino == named.st_ino &&
+		    held.st_dev == named.st_dev)
+			return 0;
+		close(*fd);
+		*fd = -1;
+	}
+	return da_errf(DA_ERUNTIME, "lock %s: the file keeps being replaced", path);
+}
+
 int da_failure_append(const struct da_failure *f)
 {
 	char path[DA_PATH_MAX], dir[DA_PATH_MAX];
@@ -82,17 +113,12 @@ int da_failure_append(const struct da_failure *f)
 	if ((rc = emit_record(f, &rec, &len)) < 0)
 		return rc;
 	rc = DA_ERUNTIME;
-	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0) {
-		da_errf(DA_ERUNTIME, "open %s: %s", path, strerror(errno));
+	if ((rc = da_failures_lock(path, O_WRONLY | O_APPEND | O_CREAT, &fd)) < 0 || fd < 0) {
+		rc = DA_ERUNTIME;
 		goto out;
 	}
+	rc = DA_ERUNTIME;
 	/* One writer at a time, one write per record: records never interleave. */
-	while (flock(fd, LOCK_EX) < 0)
-		if (errno != EINTR) {
-			da_errf(DA_ERUNTIME, "lock %s: %s", path, strerror(errno));
-			goto out;
-		}
 	ssize_t n = write(fd, rec, len);
 
 	if (n != (ssize_t)len) {

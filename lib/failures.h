@@ -37,6 +37,11 @@ int da_failures_path(const char *project, char *buf, size_t size);
 
 /* Append one record. `f->date` NULL means now; `task` may be given with
  * or without ".yaml". Creates the folder on demand. */
+/* Open path with flags and take its exclusive lock, making sure the lock
+ * is on the file the path names now (pruning replaces the log). *fd = -1
+ * and 0 returned when the file does not exist and O_CREAT is not given. */
+int da_failures_lock(const char *path, int flags, int *fd);
+
 int da_failure_append(const struct da_failure *f);
 
 /* The last `max` records of a project's log, oldest first (reads only the

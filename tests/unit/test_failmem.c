@@ -8,6 +8,10 @@
 #include "fsutil.h"
 #include "paths.h"
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+
 static void append(const char *date, const char *task, const char *error)
 {
 	struct da_failure f = {
@@ -101,6 +105,42 @@ static void prune_rewrites_the_log_and_leaves_a_fresh_one(void **state)
 	unit_rmtree(tmp);
 }
 
+/* An appender that waited on the lock while a prune replaced the log must
+ * write into the new file, not the one the rename left behind. */
+static void append_after_a_replace_lands_in_the_live_log(void **state)
+{
+	char *dir = unit_tmpdir();
+	char path[600], fdir[600], *text = NULL;
+	int held, status;
+	pid_t child;
+
+	(void)state;
+	da_paths_reset();
+	append("2026-11-01T00:00:00Z", "first", "one");
+	assert_int_equal(da_failures_path("p", path, sizeof path), 0);
+	held = open(path, O_RDONLY);
+	assert_true(held >= 0);
+	assert_int_equal(flock(held, LOCK_EX), 0);
+	child = fork();
+	if (child == 0) {
+		close(held); /* the lock belongs to the shared description */
+		append("2026-11-02T00:00:00Z", "second", "two");
+		_exit(0);
+	}
+	/* the child is now waiting on the old file's lock (or about to) */
+	usleep(100000);
+	snprintf(fdir, sizeof fdir, "%s/home/data/failures", dir);
+	assert_int_equal(da_write_atomic(fdir, "p.log", "", 0, DA_WRITE_REPLACE, NULL), 0);
+	close(held);
+	assert_int_equal(waitpid(child, &status, 0), child);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	assert_int_equal(da_read_file(path, 1 << 20, &text, NULL), 0);
+	assert_non_null(strstr(text, "task: second"));
+	free(text);
+	da_paths_reset();
+	unit_rmtree(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -108,6 +148,7 @@ int main(void)
 		cmocka_unit_test(prompt_has_header_and_last_lines),
 		cmocka_unit_test(prune_text_drops_only_old_records),
 		cmocka_unit_test(prune_rewrites_the_log_and_leaves_a_fresh_one),
+		cmocka_unit_test(append_after_a_replace_lands_in_the_live_log),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
