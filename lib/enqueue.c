@@ -307,6 +307,30 @@ static int set_index(const char *ids_dir, const char *key, const char *name)
 	return 0;
 }
 
+/* The common case costs 13 stats: every folder this enqueue touches
+ * exists and sits on the root's filesystem. Anything else (first use, a
+ * mount inside the queue) takes the full check, which creates what is
+ * missing and refuses a queue spread over filesystems. */
+static bool queue_ready(const char *project)
+{
+	static const char *const fmts[] = { "%s/locks", "%s/ids", "%s/ids/%s", "%s/pending", "%s/pending/%s",
+					    "%s/active", "%s/active/%s", "%s/completed", "%s/completed/%s",
+					    "%s/failed", "%s/failed/%s" };
+	const char *root = da_queue_root();
+	char path[DA_PATH_MAX];
+	struct stat rst, st;
+
+	if (stat(root, &rst) < 0)
+		return false;
+	for (size_t i = 0; i < sizeof fmts / sizeof *fmts; i++) {
+		/* the format takes the project only when it has a second %s */
+		if (da_pathf(path, sizeof path, fmts[i], root, project) < 0 || stat(path, &st) < 0 ||
+		    !S_ISDIR(st.st_mode) || st.st_dev != rst.st_dev)
+			return false;
+	}
+	return true;
+}
+
 static int write_locked(const struct da_enqueue_req *req, const char *base, const char *text, size_t len,
 			struct da_enqueue_result *res)
 {
@@ -355,8 +379,10 @@ int da_enqueue(const struct da_enqueue_req *req, struct da_enqueue_result *res)
 	da_title_slug(req->title, slug, sizeof slug);
 	da_utc_compact(now, stamp, sizeof stamp);
 	snprintf(base, sizeof base, "%d-%s-%ld-%s", priority, stamp, req->issue, slug);
-	if ((rc = da_queue_check_root()) < 0 || (rc = da_queue_prepare_project(req->project)) < 0 ||
-	    (rc = da_queue_lock(req->project, &lock)) < 0)
+	if (!queue_ready(req->project) &&
+	    ((rc = da_queue_check_root()) < 0 || (rc = da_queue_prepare_project(req->project)) < 0))
+		goto out;
+	if ((rc = da_queue_lock(req->project, &lock)) < 0)
 		goto out;
 	rc = write_locked(req, base, text, len, res);
 	da_lock_release(lock);
