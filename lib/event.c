@@ -287,7 +287,9 @@ int da_project_for_repo(const char *repo, char **project)
 		return DA_ERUNTIME;
 	if (!(d = opendir(dir)))
 		return errno == ENOENT ? 0 : da_errf(DA_ERUNTIME, "open %s: %s", dir, strerror(errno));
-	while (!*project && (de = readdir(d)) != NULL) {
+	/* Every file is read: two projects naming one repo is a config error
+	 * to report, not a choice to make by directory order. */
+	while (rc == 0 && (de = readdir(d)) != NULL) {
 		size_t len = strlen(de->d_name);
 		char *r = NULL;
 
@@ -295,8 +297,13 @@ int da_project_for_repo(const char *repo, char **project)
 			continue;
 		if ((rc = repo_of(dir, de->d_name, &r)) < 0)
 			break;
-		if (r && !strcmp(r, repo) && !(*project = strndup(de->d_name, len - 5)))
-			rc = da_errf(DA_ERUNTIME, "out of memory");
+		if (r && !strcmp(r, repo)) {
+			if (*project)
+				rc = da_errf(DA_EUSAGE, "repo %s is named by projects %s and %.*s; give the project",
+					     repo, *project, (int)(len - 5), de->d_name);
+			else if (!(*project = strndup(de->d_name, len - 5)))
+				rc = da_errf(DA_ERUNTIME, "out of memory");
+		}
 		free(r);
 	}
 	closedir(d);

@@ -38,7 +38,7 @@ int da_event_read(const char *path, struct da_event **out);
 void da_event_free(struct da_event *e);
 
 /* The project whose projects/<p>.yaml says `repo: <repo>`; *project NULL
- * when none does. Caller frees. */
+ * when none does; DA_EUSAGE when two do. Caller frees. */
 int da_project_for_repo(const char *repo, char **project);
 
 #endif

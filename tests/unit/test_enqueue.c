@@ -303,6 +303,10 @@ static void project_comes_from_the_project_file_naming_the_repo(void **state)
 	assert_string_equal(e->req.source, "issues");
 	assert_int_equal(e->req.body_len, 0);
 	da_event_free(e);
+	/* a second project naming the same repo makes the choice ambiguous */
+	assert_int_equal(da_write_atomic(dir, "other.yaml", proj, strlen(proj), 0, NULL), 0);
+	assert_int_equal(da_event_parse(json, strlen(json), &e), DA_EUSAGE);
+	assert_null(e);
 }
 
 int main(void)
