@@ -75,6 +75,12 @@ static int load(struct run *r, const char *task_path)
 	    (rc = da_run_summary_load(r->task_name, &r->pl.summary)) < 0 ||
 	    (rc = da_run_dir(r->task_name, r->pl.run_dir, sizeof r->pl.run_dir)) < 0)
 		return rc;
+	/* the budget is per task, not per run: a resumed task starts with what
+	 * its earlier runs spent (the summary adds up every agent run) */
+	for (size_t i = 0; i < r->pl.summary->n_stages; i++) {
+		r->pl.budget.spent_cost_usd += r->pl.summary->stages[i].cost_usd;
+		r->pl.budget.spent_turns += r->pl.summary->stages[i].turns;
+	}
 	return da_mkdirs(r->pl.run_dir);
 }
 

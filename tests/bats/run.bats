@@ -117,3 +117,131 @@ R
 	[ -f "$DA_QUEUE/completed/demo/$NAME.yaml" ]
 	grep -A1 "name: finalize\$" "$RUNS/state.yaml" | grep -q "status: done"
 }
+
+# --- whole runs through da-process (the way the queue runs a task) ---
+
+process_once() {
+	mv "$TASK" "$DA_QUEUE/pending/demo/" 2>/dev/null || true
+	run da-process --once
+	echo "$output"
+}
+
+@test "da-process + da-run: verification fails, the resumed implementer's fix passes" {
+	printf '#!/bin/sh\nif grep -q "a+b" sum.txt; then echo "1 passed"; else echo "FAILED wrongsum: 1 failed"; exit 1; fi\n' \
+		>"$BATS_TEST_TMPDIR/run-tests"
+	cat >"$DA_FAKE_RULES" <<'R'
+wrongsum success sum.txt=a+b
+Design success SPEC.md=the spec
+Implement success sum.txt=a-b
+QA success test_sum.txt=sum(1,2)==3
+R
+	process_once
+	[ "$status" -eq 0 ]
+	[ -f "$DA_QUEUE/completed/demo/$NAME.yaml" ]
+	grep -q "wrongsum" "$RUNS/03-verify-2.prompt.md"
+	[ ! -e "$RUNS/03-verify-3.prompt.md" ]
+	grep -q "FAILED wrongsum" "$RUNS"/03-verify-test.log
+	WS="$DA_HOME/data/work/demo/$NAME"
+	[ "$(git -C "$WS" show HEAD:sum.txt)" = "a+b" ]
+	git -C "$WS" ls-files | grep -qx test_sum.txt
+}
+
+@test "da-process + da-run: max turns fails the task with the reason and one failure record" {
+	printf 'Implement max_turns\nDesign success SPEC.md=the spec\n' >"$DA_FAKE_RULES"
+	process_once
+	[ -f "$DA_QUEUE/failed/demo/$NAME.yaml" ]
+	grep -q "max_turns" "$DA_HOME/data/failures/demo.log"
+	[ "$(grep -c '^---' "$DA_HOME/data/failures/demo.log")" -eq 1 ]
+	grep -A1 "name: implement\$" "$RUNS/state.yaml" | grep -q "status: failed"
+	# the workspace is kept for a look, the design's work is in it
+	[ -f "$DA_HOME/data/work/demo/$NAME/SPEC.md" ]
+}
+
+@test "da-process + da-run: a used-up usage window puts the task back in pending with not_before" {
+	printf 'Design usage_window\n' >"$DA_FAKE_RULES"
+	process_once
+	[ -f "$DA_QUEUE/pending/demo/$NAME.yaml" ]
+	grep -q "^not_before: ." "$DA_QUEUE/pending/demo/$NAME.yaml"
+	[ ! -e "$DA_HOME/data/failures/demo.log" ]
+}
+
+@test "da-process + da-run: crossing the task's budget fails it with that reason" {
+	printf 'agents:\n  pass_env: [DA_FAKE_*]\nbudget: { max_cost_usd: 1.0 }\n' >"$DA_HOME/config.yaml"
+	printf 'Implement budget\nDesign success SPEC.md=the spec\n' >"$DA_FAKE_RULES"
+	process_once
+	[ -f "$DA_QUEUE/failed/demo/$NAME.yaml" ]
+	grep -qi "budget" "$DA_HOME/data/failures/demo.log"
+}
+
+@test "da-process + da-run: pausing during a stage stops at the next boundary; the task waits in pending" {
+	printf 'Design success SPEC.md=the spec;%s/data/.pause=1\n' "$DA_HOME" >"$DA_FAKE_RULES"
+	process_once
+	[ -f "$DA_QUEUE/pending/demo/$NAME.yaml" ]
+	grep -A1 "name: design\$" "$RUNS/state.yaml" | grep -q "status: done"
+	! grep -q "name: implement\$" "$RUNS/state.yaml"
+	rm "$DA_HOME/data/.pause"
+	cat >"$DA_FAKE_RULES" <<'R'
+Implement success sum.txt=a+b
+QA success test_sum.txt=sum(1,2)==3
+R
+	run da-process --once
+	[ -f "$DA_QUEUE/completed/demo/$NAME.yaml" ]
+	# the design was not run again: one design prompt, the spec kept
+	[ "$(ls "$RUNS" | grep -c design.prompt)" -eq 1 ]
+	[ "$(cat "$DA_HOME/data/work/demo/$NAME/SPEC.md")" = "the spec" ]
+}
+
+# the pid of a descendant of $1 named $2 (da-process runs its runner
+# from a per-project worker), polled for
+descendant() {
+	local i p q level
+	for i in $(seq 1 600); do
+		level=$1
+		while [ -n "$level" ]; do
+			for p in $level; do
+				[ "$(ps -o comm= -p "$p" 2>/dev/null)" = "$2" ] && { echo "$p"; return 0; }
+			done
+			q=""
+			for p in $level; do q="$q $(pgrep -P "$p" | tr '\n' ' ')"; done
+			level=$(echo $q)
+		done
+		sleep 0.05
+	done
+	return 1
+}
+
+@test "da-process + da-run: SIGKILL mid-stage, then da-process again resumes at that stage with the lead's session" {
+	cat >"$DA_FAKE_RULES" <<'R'
+Design success SPEC.md=the spec
+Implement hang
+R
+	mv "$TASK" "$DA_QUEUE/pending/demo/"
+	da-process --once >"$BATS_TEST_TMPDIR/p1.out" 2>&1 &
+	local proc=$! runner agent i
+	for i in $(seq 1 600); do
+		grep -A1 "name: implement\$" "$RUNS/state.yaml" 2>/dev/null | grep -q "status: running" && break
+		sleep 0.05
+	done
+	grep -A1 "name: implement\$" "$RUNS/state.yaml" | grep -q "status: running"
+	runner=$(descendant "$proc" da-run)
+	agent=$(descendant "$runner" node)
+	lead=$(sed -n 's/^lead_session: //p' "$RUNS/state.yaml")
+	[ -n "$lead" ]
+	kill -KILL "$runner"
+	kill -KILL -- "-$agent" 2>/dev/null || kill -KILL "$agent"
+	wait "$proc" || true
+	[ -f "$DA_QUEUE/pending/demo/$NAME.yaml" ]
+	cat >"$DA_FAKE_RULES" <<'R'
+Implement success sum.txt=a+b
+QA success test_sum.txt=sum(1,2)==3
+R
+	run da-process --once
+	echo "$output"
+	[ -f "$DA_QUEUE/completed/demo/$NAME.yaml" ]
+	[ "$(sed -n 's/^lead_session: //p' "$RUNS/state.yaml")" = "$lead" ]
+	[ "$(ls "$RUNS" | grep -c design.prompt)" -eq 1 ]
+	WS="$DA_HOME/data/work/demo/$NAME"
+	[ "$(git -C "$WS" show HEAD:SPEC.md)" = "the spec" ]
+	[ "$(git -C "$WS" show HEAD:sum.txt)" = "a+b" ]
+	git -C "$WS" ls-files | grep -qx test_sum.txt
+}
