@@ -99,6 +99,11 @@ static int prepare_workspace(struct run *r)
 		.project = r->project->name, .task = r->task_name, .remote = r->project->remote,
 		.default_branch = r->project->default_branch, .branch = r->branch,
 	};
+	/* failed tasks' kept workspaces older than keep_days go first */
+	if (da_workspace_prune(NULL, r->project->name, (int)r->project->keep_days, NULL) < 0) {
+		da_warn("%s", da_errmsg());
+		da_errclear();
+	}
 	if ((rc = da_workspace_path(&r->wo, r->workspace, sizeof r->workspace)) < 0 ||
 	    (rc = da_workspace_prepare(&r->wo, &g, NULL)) < 0)
 		return rc;
@@ -130,6 +135,36 @@ static int set_not_before(struct run *r)
 	return rc;
 }
 
+/* The first stage of the workflow not done: where the task stopped. */
+static const char *stopped_at(const struct run *r)
+{
+	for (size_t i = 0; i < r->wf->n_stages; i++) {
+		const char *name = r->wf->stages[i].name;
+
+		for (size_t j = 0; j < r->pl.state->n_stages; j++)
+			if (!strcmp(r->pl.state->stages[j].name, name) && r->pl.state->stages[j].status != DA_ST_DONE)
+				return name;
+	}
+	return "end";
+}
+
+/* Never lose work: whatever the agents left uncommitted goes into a
+ * salvage commit on the task branch before the task stops (failed,
+ * paused or waiting). A warning only: the outcome is already decided. */
+static void salvage(struct run *r)
+{
+	struct da_git *g = NULL;
+	bool any = false;
+
+	if (!r->pl.workspace)
+		return;
+	if (da_git_open(r->pl.workspace, &g) < 0 || da_git_salvage(g, stopped_at(r), NULL, &any) < 0)
+		da_warn("salvage: %s", da_errmsg());
+	else if (any)
+		da_info("uncommitted work salvaged on %s", r->branch);
+	da_git_free(g);
+}
+
 /* After the walk: pruning, the workspace kept or left for delivery. Errors here
  * are warnings: the task's outcome is already decided. */
 static void finish(struct run *r, int rc)
@@ -143,6 +178,7 @@ static void finish(struct run *r, int rc)
 	}
 	if (rc == DA_ETEMP) {
 		snprintf(r->why_temp, sizeof r->why_temp, "%s", da_errmsg());
+		salvage(r);
 		/* paused or waiting: the workspace is resumed later; a known
 		 * reset time goes into the task so the queue waits until then */
 		if (r->pl.not_before && set_not_before(r) < 0)
@@ -155,6 +191,7 @@ static void finish(struct run *r, int rc)
 	 * writers would record each failure twice */
 	char *why = strdup(da_errmsg());
 
+	salvage(r);
 	if (r->pl.workspace && da_workspace_keep(&r->wo) < 0)
 		da_warn("%s", da_errmsg());
 	da_errf(rc, "%s", why ? why : "failed");

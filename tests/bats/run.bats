@@ -153,8 +153,13 @@ R
 	grep -q "max_turns" "$DA_HOME/data/failures/demo.log"
 	[ "$(grep -c '^---' "$DA_HOME/data/failures/demo.log")" -eq 1 ]
 	grep -A1 "name: implement\$" "$RUNS/state.yaml" | grep -q "status: failed"
-	# the workspace is kept for a look, the design's work is in it
-	[ -f "$DA_HOME/data/work/demo/$NAME/SPEC.md" ]
+	# the workspace is kept for a look; the design's uncommitted work is
+	# in a salvage commit on the task branch
+	WS="$DA_HOME/data/work/demo/$NAME"
+	[ -f "$WS/SPEC.md" ]
+	[[ "$(git -C "$WS" log -1 --format=%s)" == salvage* ]]
+	[ "$(git -C "$WS" show HEAD:SPEC.md)" = "the spec" ]
+	[ -z "$(git -C "$WS" status --porcelain)" ]
 }
 
 @test "da-process + da-run: a used-up usage window puts the task back in pending with not_before" {
