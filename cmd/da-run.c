@@ -233,6 +233,8 @@ int main(int argc, char **argv)
 	if ((rc = load(&r, argv[optind])) == 0) {
 		if ((rc = prepare_workspace(&r)) == 0)
 			rc = da_pipeline_walk(&r.pl, &da_stage_ops_default);
+		if (rc == 0)
+			rc = da_pipeline_deliver(&r.pl);
 		finish(&r, rc);
 	}
 	if (rc == 0)

@@ -63,4 +63,19 @@ int da_pipeline_walk(struct da_pipeline *pl, const struct da_stage_ops *ops);
 size_t da_pipeline_vars(struct da_pipeline *pl, const char *gate_output, struct da_tmpl_var *vars,
 			char **owned_spec, char **owned_memory, char *number_buf, size_t number_size);
 
+/* One fresh agent run for a step outside the workflow's stages (the
+ * delivery steps): `extra` fills {{gate_output}}; recorded like a stage's. */
+int da_pipeline_agent(struct da_pipeline *pl, size_t index, const char *stage, const char *role,
+		      const char *prompt_path, const char *extra, long attempt);
+/* Run a gate stage (with its fix loop) again, e.g. after a rebase. */
+int da_pipeline_gates(struct da_pipeline *pl, size_t index, const struct da_stage *st);
+
+/* The delivery steps after the walk (pipeline_deliver.c), each
+ * checkpointed in state.yaml under its own name and skipped once done:
+ *   rebase   the task branch onto the latest origin/<default branch>; on
+ *            conflicts the implementer gets one chance (restack, resolve,
+ *            commit), else the task fails naming the files; a branch that
+ *            moved is verified again by the workflow's last gate stage. */
+int da_pipeline_deliver(struct da_pipeline *pl);
+
 #endif

@@ -195,6 +195,17 @@ static int commit_stage(struct da_pipeline *pl, size_t index, const struct da_st
 	return rc;
 }
 
+int da_pipeline_agent(struct da_pipeline *pl, size_t index, const char *stage, const char *role,
+		      const char *prompt_path, const char *extra, long attempt)
+{
+	return run_agent(pl, index, stage, role, prompt_path, !strcmp(role, "lead"), NULL, extra, attempt);
+}
+
+int da_pipeline_gates(struct da_pipeline *pl, size_t index, const struct da_stage *st)
+{
+	return gate_stage(pl, index, st);
+}
+
 const struct da_stage_ops da_stage_ops_default = {
 	.agent = agent_stage,
 	.gate = gate_stage,

@@ -250,3 +250,66 @@ R
 	[ "$(git -C "$WS" show HEAD:sum.txt)" = "a+b" ]
 	git -C "$WS" ls-files | grep -qx test_sum.txt
 }
+
+# main moves while the task is paused after its design
+move_main() {
+	(cd "$BATS_TEST_TMPDIR/seed" && printf '%s\n' "$2" >"$1" && git add "$1" &&
+		git -c user.name=t -c user.email=t@t commit -qm "main: $1" && git push -q origin HEAD:main)
+}
+
+pause_after_design() {
+	printf 'Design success SPEC.md=the spec;%s/data/.pause=1\n' "$DA_HOME" >"$DA_FAKE_RULES"
+	run da-run "$TASK"
+	[ "$status" -eq 75 ]
+	rm "$DA_HOME/data/.pause"
+}
+
+@test "da-run rebases the finished branch onto the moved default branch and verifies it again" {
+	pause_after_design
+	move_main other.txt "from main"
+	printf 'Implement success sum.txt=a+b\nQA success test_sum.txt=sum(1,2)==3\n' >"$DA_FAKE_RULES"
+	run da-run "$TASK"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	WS="$DA_HOME/data/work/demo/$NAME"
+	git -C "$WS" merge-base --is-ancestor origin/main HEAD
+	[ "$(git -C "$WS" show HEAD:other.txt)" = "from main" ]
+	grep -A1 "name: rebase\$" "$RUNS/state.yaml" | grep -q "status: done"
+	# the rebased branch went through the last gate again
+	grep -A12 "name: verify-qa\$" "$RUNS/summary.yaml" | grep -q "runs: 2"
+}
+
+@test "da-run: a rebase conflict gets one implementer attempt; resolved, the branch is on main" {
+	pause_after_design
+	move_main sum.txt "main's sum"
+	cat >"$DA_FAKE_RULES" <<'R'
+Conflicting success sum.txt=a+b (merged with main)
+Implement success sum.txt=a+b
+QA success test_sum.txt=sum(1,2)==3
+R
+	run da-run "$TASK"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	WS="$DA_HOME/data/work/demo/$NAME"
+	git -C "$WS" merge-base --is-ancestor origin/main HEAD
+	[ "$(git -C "$WS" show HEAD:sum.txt)" = "a+b (merged with main)" ]
+	grep -q "sum.txt" "$RUNS/07-rebase.prompt.md"
+}
+
+@test "da-run: an unresolved rebase conflict fails the task naming the files" {
+	pause_after_design
+	move_main sum.txt "main's sum"
+	cat >"$DA_FAKE_RULES" <<'R'
+Conflicting success notes.txt=did nothing
+Implement success sum.txt=a+b
+QA success test_sum.txt=sum(1,2)==3
+R
+	run da-run "$TASK"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"step rebase"*"sum.txt"* ]]
+	grep -A1 "name: rebase\$" "$RUNS/state.yaml" | grep -q "status: failed"
+	# the branch is back as it was, with the implementation
+	WS="$DA_HOME/data/work/demo/$NAME"
+	[ "$(git -C "$WS" show HEAD:sum.txt)" = "a+b" ]
+}
