@@ -2,9 +2,9 @@
  *
  * The request is validated whole before anything is touched (bad input
  * is DA_EUSAGE and leaves the queue as it was). Dedup never scans the
- * queue: under the project's queue lock the ids index entry
- * <root>/ids/<project>/<id-key> (a symlink whose target is the task file
- * name) is read and the name is looked up in pending/ and active/ — two
+ * queue: under the project's queue lock the index entry
+ * <root>/pending/<project>/.id-<key> (a symlink whose target is the task
+ * file name) is read and the name is looked up in pending/ and active/ — two
  * stats. The index entry is written before the task file, so a crash
  * never leaves a task without its entry (an entry without its task is
  * harmless: it points at nothing pending or active). queue-layout/README.md

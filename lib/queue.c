@@ -33,13 +33,13 @@ int da_task_path(enum da_state s, const char *project, const char *name, char *b
 
 int da_ids_dir(const char *project, char *buf, size_t size)
 {
-	return da_pathf(buf, size, "%s/ids/%s", da_queue_root(), project);
+	return da_state_dir(DA_PENDING, project, buf, size);
 }
 
 int da_queue_check_root(void)
 {
 	const char *root = da_queue_root();
-	static const char *const subdirs[] = { "pending", "active", "completed", "failed", "locks", "ids" };
+	static const char *const subdirs[] = { "pending", "active", "completed", "failed", "locks" };
 	char path[DA_PATH_MAX];
 
 	for (size_t i = 0; i < sizeof subdirs / sizeof *subdirs; i++) {
@@ -73,8 +73,6 @@ int da_queue_prepare_project(const char *project)
 			return da_errf(DA_ERUNTIME, "queue folder %s is on another filesystem than %s", path,
 				       da_queue_root());
 	}
-	if (da_ids_dir(project, path, sizeof path) < 0 || da_mkdirs(path) < 0)
-		return DA_ERUNTIME;
 	return 0;
 }
 
@@ -177,7 +175,8 @@ int da_task_transition(const char *project, const char *name, enum da_state from
 		goto out;
 	if ((rc = da_mkdirs(to_dir)) < 0)
 		goto out;
-	rc = da_move(from_dir, to_dir, name, NULL);
+	if ((rc = da_move(from_dir, to_dir, name, NULL)) == 0 && (to == DA_COMPLETED || to == DA_FAILED))
+		da_id_forget(project, t->id, name);
 out:
 	da_task_free(t);
 	return rc;
@@ -187,11 +186,30 @@ int da_id_key(const char *id, char *buf, size_t size)
 {
 	size_t len = strlen(id);
 
-	if (len + 1 > size)
+	if (len + 5 > size)
 		return da_errf(DA_EUSAGE, "task id too long");
+	memcpy(buf, ".id-", 4);
 	for (size_t i = 0; i <= len; i++)
-		buf[i] = id[i] == '/' ? '+' : id[i];
+		buf[4 + i] = id[i] == '/' ? '+' : id[i];
 	return 0;
+}
+
+void da_id_forget(const char *project, const char *id, const char *name)
+{
+	char key[300], entry[DA_PATH_MAX], dir[DA_PATH_MAX], target[256];
+	ssize_t n;
+
+	if (da_id_key(id, key, sizeof key) < 0 || da_ids_dir(project, dir, sizeof dir) < 0 ||
+	    da_pathf(entry, sizeof entry, "%s/%s", dir, key) < 0)
+		return;
+	n = readlink(entry, target, sizeof target - 1);
+	if (n <= 0)
+		return;
+	target[n] = '\0';
+	/* Not fsynced: a leftover entry names a task in no live state, which
+	 * the next enqueue of the id reads as free. */
+	if (strcmp(target, name) == 0)
+		unlink(entry);
 }
 
 bool da_is_task_name(const char *name)

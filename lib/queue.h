@@ -9,7 +9,7 @@
  *                                       check-then-change of the project's
  *                                       queue (enqueue dedup, state moves)
  *   <root>/locks/slot.<k>.lock         one per parallel worker, k < max_parallel
- *   <root>/ids/<project>/<id-key>      symlink -> task file name: the dedup
+ *   <root>/pending/<project>/.id-<key> symlink -> task file name: the dedup
  *                                       index, so no enqueue scans the queue
  * A task file keeps its name in every state. */
 #ifndef DA_QUEUE_H
@@ -55,10 +55,16 @@ int da_task_transition(const char *project, const char *name, enum da_state from
 /* Rewrite a task where it stands (atomic replace). */
 int da_task_write_in(enum da_state s, const struct da_task *t, const char *name);
 
-/* The dedup index key for a task id: "owner+repo#N" or "project#N". */
+/* The dedup index entry's file name for a task id: ".id-owner+repo#N"
+ * or ".id-project#N" (a dotfile: never taken for a task). */
 int da_id_key(const char *id, char *buf, size_t size);
-/* <root>/ids/<project> */
+/* The folder that holds a project's index entries: pending/<project>, so
+ * that the one directory fsync that makes a new task durable makes its
+ * index entry durable too. */
 int da_ids_dir(const char *project, char *buf, size_t size);
+/* Remove a task's index entry if it still names `name` (the task left the
+ * live states). Caller holds the queue lock. */
+void da_id_forget(const char *project, const char *id, const char *name);
 
 /* Sorted task file names in a state dir (NULL-terminated, caller frees with
  * da_strlist_free). A missing dir gives an empty list. */

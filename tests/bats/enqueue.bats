@@ -30,7 +30,7 @@ bad() {
 	[ "$(echo "$f" | wc -l)" -eq 1 ]
 	grep -q '^id: org/app#12$' "$DA_QUEUE/$f"
 	grep -q '^type: feature$' "$DA_QUEUE/$f"
-	[ "$(readlink "$DA_QUEUE/ids/app/org+app#12")" = "$(basename "$f")" ]
+	[ "$(readlink "$DA_QUEUE/pending/app/.id-org+app#12")" = "$(basename "$f")" ]
 }
 
 @test "the same id twice is a duplicate and writes nothing" {
@@ -203,7 +203,7 @@ check_queue_consistent() {
 	da-enqueue --project app --issue 1 --title warm >/dev/null
 	local n=1 done=0
 	while [ "$done" -eq 0 ] && [ "$n" -lt 400 ]; do
-		rm -rf "$DA_QUEUE/pending/app" "$DA_QUEUE/ids/app"
+		rm -rf "$DA_QUEUE/pending/app"
 		if (strace -f -o /dev/null -e inject=all:signal=SIGKILL:when=$n \
 			da-enqueue --project app --issue 2 --title crash) >/dev/null 2>&1; then
 			done=1

@@ -348,3 +348,16 @@ fault_round() { # inject-spec
 	[ "$(count_in completed app)" -eq 1 ]
 	grep -q 'unreadable task file' "$DA_HOME/data/failures/app.log"
 }
+
+@test "a finished task's dedup index entry goes with it; a live one's stays" {
+	da-enqueue --project app --issue 1 --title one >/dev/null
+	da-enqueue --project app --issue 2 --title "two exit=3" >/dev/null
+	[ -L "$DA_QUEUE/pending/app/.id-app#1" ]
+	DA_RUNNER="$TESTS_DIR/fakes/record-runner" run da-process --once
+	[ -n "$(ls "$DA_QUEUE/failed/app")" ]
+	[ ! -e "$DA_QUEUE/pending/app/.id-app#1" ]
+	[ ! -e "$DA_QUEUE/pending/app/.id-app#2" ]
+	run da-enqueue --project app --issue 1 --title one
+	[[ "$output" == queued* ]]
+	[ -L "$DA_QUEUE/pending/app/.id-app#1" ]
+}

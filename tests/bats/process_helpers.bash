@@ -45,6 +45,10 @@ for state in ("pending", "active", "completed", "failed"):
             path = os.path.join(base, project, name)
             if name.startswith(".tmp-"):
                 continue
+            if name.startswith(".id-"):  # dedup index entry: a symlink to a name
+                if not os.path.islink(path) or "/" in os.readlink(path):
+                    sys.exit("bad index entry %s" % path)
+                continue
             if not name.endswith(".yaml"):
                 sys.exit("stray file %s" % path)
             with open(path) as f:
