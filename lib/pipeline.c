@@ -43,6 +43,7 @@ size_t da_pipeline_vars(struct da_pipeline *pl, const char *gate_output, struct 
 	vars[n++] = (struct da_tmpl_var){ "spec", *owned_spec };
 	vars[n++] = (struct da_tmpl_var){ "failure_memory", *owned_memory };
 	vars[n++] = (struct da_tmpl_var){ "gate_output", gate_output };
+	vars[n++] = (struct da_tmpl_var){ "review_findings", pl->review_findings };
 	vars[n++] = (struct da_tmpl_var){ "branch", pl->branch };
 	vars[n++] = (struct da_tmpl_var){ "repo", pl->project->repo };
 	vars[n++] = (struct da_tmpl_var){ "commit_type", strcmp(type, "feature") ? "fix" : "feat" };

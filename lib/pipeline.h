@@ -35,6 +35,7 @@ struct da_pipeline {
 	const char *branch;
 	char run_dir[4096];
 	time_t not_before;		/* set when an agent's usage window ran out */
+	const char *review_findings;	/* {{review_findings}} of a review fix round */
 	void *user;			/* for stub executors */
 };
 
@@ -58,7 +59,7 @@ bool da_pipeline_paused(void);
 int da_pipeline_walk(struct da_pipeline *pl, const struct da_stage_ops *ops);
 
 /* The template values for a stage's prompt (spec, failure memory, ...);
- * gate_output and review_findings may be NULL. Fills vars (at least 12),
+ * gate_output and review_findings may be NULL. Fills vars (at least 16),
  * returns how many; *owned collects strings to free with free(). */
 size_t da_pipeline_vars(struct da_pipeline *pl, const char *gate_output, struct da_tmpl_var *vars,
 			char **owned_spec, char **owned_memory, char *number_buf, size_t number_size);
@@ -75,7 +76,13 @@ int da_pipeline_gates(struct da_pipeline *pl, size_t index, const struct da_stag
  *   rebase   the task branch onto the latest origin/<default branch>; on
  *            conflicts the implementer gets one chance (restack, resolve,
  *            commit), else the task fails naming the files; a branch that
- *            moved is verified again by the workflow's last gate stage. */
+ *            moved is verified again by the workflow's last gate stage.
+ *   review   the pre-push review (lib/review.h) of origin/<default>..HEAD
+ *            in <run dir>/review-<round>/; REQUEST_CHANGES: the implementer
+ *            fixes the critical and major findings (prompt review-fix),
+ *            the last gate stage runs again, and the review again, at most
+ *            review_rounds fix rounds. The last round's review.yaml holds
+ *            the verdict the push/PR/merge steps act on. */
 int da_pipeline_deliver(struct da_pipeline *pl);
 
 #endif

@@ -2,9 +2,11 @@
  * Each is a named entry in state.yaml, marked running before and done or
  * failed after, so a task picked up again skips what is done. */
 #include "pipeline.h"
+#include "clock.h"
 #include "err.h"
 #include "fsutil.h"
 #include "git.h"
+#include "review.h"
 #include "log.h"
 #include "paths.h"
 
@@ -13,6 +15,8 @@
 #include <string.h>
 
 #define STEP_REBASE "rebase"
+#define STEP_REVIEW "review"
+#define CONTEXT_MAX (256 * 1024)
 
 static int mark(struct da_pipeline *pl, const char *step, int status, const char *why)
 {
@@ -125,6 +129,133 @@ out:
 	return rc;
 }
 
+/* The critical and major findings as a list for the implementer. */
+static char *findings_text(const struct da_review *rv)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return NULL;
+	for (size_t i = 0; i < rv->nfindings; i++) {
+		const struct da_review_finding *x = &rv->findings[i];
+
+		if (x->severity != DA_REVIEW_MINOR)
+			fprintf(f, "- [%s] %s:%ld: %s\n", da_review_severity_name(x->severity), x->file, x->line,
+				x->message);
+	}
+	if (rv->summary)
+		fprintf(f, "\nReviewer's summary: %s\n", rv->summary);
+	fclose(f);
+	return out;
+}
+
+static void add_review_summary(struct da_pipeline *pl, const struct da_review *rv, int64_t ms)
+{
+	struct da_stage_summary s = {
+		.name = (char *)STEP_REVIEW, .duration_ms = ms, .turns = rv->turns, .tokens_in = rv->input_tokens,
+		.tokens_out = rv->output_tokens, .cost_usd = rv->cost_usd,
+		.exit_code = rv->verdict == DA_REVIEW_APPROVE ? 0 : 1,
+	};
+
+	if (pl->summary && da_run_summary_add(pl->summary, &s) < 0)
+		da_errclear(); /* a report only */
+}
+
+/* One review round in <run dir>/review-<round>. */
+static int review_once(struct da_pipeline *pl, long round, const char *context, struct da_review **out)
+{
+	char dir[DA_PATH_MAX], base[512];
+	int64_t started = da_monotonic_ms();
+	int rc;
+
+	snprintf(base, sizeof base, "origin/%s", pl->project->default_branch);
+	if ((rc = da_pathf(dir, sizeof dir, "%s/review-%ld", pl->run_dir, round)) < 0)
+		return rc;
+	struct da_review_opts o = {
+		.repo = pl->workspace, .base = base, .out_dir = dir, .project = pl->project->name,
+		.roles = pl->roles, .budget = &pl->budget, .context = context,
+	};
+
+	if ((rc = da_review_run(&o, out)) < 0)
+		return da_errctx(rc, "review round %ld", round);
+	add_review_summary(pl, *out, da_monotonic_ms() - started);
+	return 0;
+}
+
+/* A review fix round: the implementer, a commit, the gates again. */
+static int review_fix(struct da_pipeline *pl, const struct da_review *rv, long round)
+{
+	char prompt[DA_PATH_MAX];
+	char *text = findings_text(rv);
+	struct da_git *g = NULL;
+	size_t gi = 0;
+	const struct da_stage *gate = last_gate(pl, &gi);
+	int rc;
+
+	if (!text)
+		return da_errf(DA_ERUNTIME, "out of memory");
+	pl->review_findings = text;
+	if ((rc = da_pathf(prompt, sizeof prompt, "%s/prompts/review-fix.md", da_workflows_dir())) == 0)
+		rc = da_pipeline_agent(pl, pl->wf->n_stages + 1, STEP_REVIEW, "implementer", prompt, NULL, round);
+	pl->review_findings = NULL;
+	free(text);
+	if (rc == 0 && (rc = da_git_open(pl->workspace, &g)) == 0)
+		rc = da_git_commit_all(g, "fix: address review findings", NULL, NULL, NULL);
+	da_git_free(g);
+	if (rc == 0 && gate)
+		rc = da_pipeline_gates(pl, gi, gate);
+	return rc;
+}
+
+static char *review_context(struct da_pipeline *pl)
+{
+	struct da_tmpl_var vars[16];
+	char num[32], path[DA_PATH_MAX];
+	char *spec, *memory, *out = NULL;
+	size_t n = da_pipeline_vars(pl, NULL, vars, &spec, &memory, num, sizeof num);
+
+	/* the context is advice for the reviewer: without it the review still runs */
+	if (da_pathf(path, sizeof path, "%s/prompts/review.md", da_workflows_dir()) < 0 ||
+	    da_template_render_file(path, vars, n, &out) < 0) {
+		da_warn("review context: %s", da_errmsg());
+		da_errclear();
+		out = NULL;
+	}
+	free(spec);
+	free(memory);
+	return out;
+}
+
+static int review_step(struct da_pipeline *pl)
+{
+	char *context = review_context(pl);
+	int rc = 0;
+
+	for (long round = 1;; round++) {
+		struct da_review *rv = NULL;
+
+		if ((rc = review_once(pl, round, context, &rv)) < 0)
+			break;
+		bool approve = rv->verdict == DA_REVIEW_APPROVE;
+
+		da_info("review round %ld: %s", round, da_review_verdict_name(rv->verdict));
+		/* changes still requested after the last round: the PR is opened
+		 * but not merged (review.yaml keeps the verdict) */
+		if (approve || round > pl->project->review_rounds) {
+			da_review_free(rv);
+			break;
+		}
+		rc = review_fix(pl, rv, round + 1);
+		da_review_free(rv);
+		if (rc < 0)
+			break;
+	}
+	free(context);
+	return rc;
+}
+
 static int step(struct da_pipeline *pl, const char *name, int (*fn)(struct da_pipeline *))
 {
 	struct da_stage_state *ss = da_run_state_stage(pl->state, name);
@@ -154,5 +285,7 @@ static int step(struct da_pipeline *pl, const char *name, int (*fn)(struct da_pi
 
 int da_pipeline_deliver(struct da_pipeline *pl)
 {
-	return step(pl, STEP_REBASE, rebase_step);
+	int rc = step(pl, STEP_REBASE, rebase_step);
+
+	return rc < 0 ? rc : step(pl, STEP_REVIEW, review_step);
 }

@@ -62,7 +62,7 @@ static const char *role_session(const struct da_pipeline *pl, const char *role)
 static int run_agent(struct da_pipeline *pl, size_t index, const char *stage, const char *role_name,
 		     const char *prompt_path, bool lead, const char *resume, const char *gate_output, long attempt)
 {
-	struct da_tmpl_var vars[12];
+	struct da_tmpl_var vars[16];
 	char num[32], uuid[37];
 	char *spec, *memory, *prompt = NULL;
 	size_t n = da_pipeline_vars(pl, gate_output, vars, &spec, &memory, num, sizeof num);
@@ -177,7 +177,7 @@ static int gate_stage(struct da_pipeline *pl, size_t index, const struct da_stag
 
 static int commit_stage(struct da_pipeline *pl, size_t index, const struct da_stage *st)
 {
-	struct da_tmpl_var vars[12];
+	struct da_tmpl_var vars[16];
 	char num[32];
 	char *spec, *memory, *msg = NULL;
 	size_t n = da_pipeline_vars(pl, NULL, vars, &spec, &memory, num, sizeof num);

@@ -29,6 +29,9 @@ Implement success sum.txt=a+b
 QA success test_sum.txt=sum(1,2)==3
 R
 	export DA_FAKE_RULES="$BATS_TEST_TMPDIR/rules"
+	# the pre-push reviewer's answer (the final text of every fake success)
+	printf '%s\n' '{"verdict": "APPROVE", "summary": "Adds sum.", "findings": []}' >"$BATS_TEST_TMPDIR/approve"
+	export DA_FAKE_REPLY="$BATS_TEST_TMPDIR/approve"
 	da-enqueue --project demo --issue 42 --title "Add sum" >/dev/null
 	mkdir -p "$DA_QUEUE/active/demo"
 	mv "$DA_QUEUE"/pending/demo/*.yaml "$DA_QUEUE/active/demo/"
@@ -312,4 +315,36 @@ R
 	# the branch is back as it was, with the implementation
 	WS="$DA_HOME/data/work/demo/$NAME"
 	[ "$(git -C "$WS" show HEAD:sum.txt)" = "a+b" ]
+}
+
+@test "da-run: the pre-push review approves; its review.yaml is in the run record" {
+	run da-run "$TASK"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qx "verdict: APPROVE" "$RUNS/review-1/review.yaml"
+	grep -A1 "name: review\$" "$RUNS/state.yaml" | grep -q "status: done"
+	[ ! -e "$RUNS/review-2" ]
+}
+
+@test "da-run: review requests changes, the implementer fixes them, the gates and the review run again" {
+	printf '%s\n' '{"verdict": "REQUEST_CHANGES", "summary": "Wrong op.", "findings": [{"severity": "major", "file": "sum.txt", "line": 1, "message": "use plus-sign-fixed"}]}' \
+		>"$BATS_TEST_TMPDIR/changes"
+	cat >"$DA_FAKE_RULES" <<'R'
+plus-sign-fixed success sum.txt=a+b fixed
+Design success SPEC.md=the spec
+Implement success sum.txt=a+b
+QA success test_sum.txt=sum(1,2)==3
+R
+	# claude calls: design, implement, qa, review 1, fix, review 2
+	export DA_FAKE_REPLY="$BATS_TEST_TMPDIR/approve,$BATS_TEST_TMPDIR/approve,$BATS_TEST_TMPDIR/approve,$BATS_TEST_TMPDIR/changes,$BATS_TEST_TMPDIR/approve,$BATS_TEST_TMPDIR/approve"
+	run da-run "$TASK"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	grep -qx "verdict: REQUEST_CHANGES" "$RUNS/review-1/review.yaml"
+	grep -qx "verdict: APPROVE" "$RUNS/review-2/review.yaml"
+	grep -q "use plus-sign-fixed" "$RUNS/08-review-2.prompt.md"
+	WS="$DA_HOME/data/work/demo/$NAME"
+	[ "$(git -C "$WS" show HEAD:sum.txt)" = "a+b fixed" ]
+	[ "$(git -C "$WS" log -1 --format=%s)" = "fix: address review findings" ]
+	grep -A12 "name: verify-qa\$" "$RUNS/summary.yaml" | grep -q "runs: 2"
 }
