@@ -87,7 +87,10 @@ module.exports = async function claude(argv) {
         message: { role: 'user', content: [{ type: 'tool_result', tool_use_id: 'toolu_' + i, content: 'ok' }] } });
     }
     // a scripted reply (a reviewer's answer) writes only the files asked for
-    const reply = F.replyText(sc);
+    // a review prompt (it asks for a JSON "verdict") with no scripted
+    // reply is answered as asked, like the real CLI would: approve
+    const reply = F.replyText(sc) ?? (prompt.includes('"verdict"')
+      ? '{"verdict": "APPROVE", "summary": "fake review: nothing found", "findings": []}' : null);
     const files = reply === null || sc.writes ? F.applyWrites(sc.writes, prompt, 'claude') : [];
     const text = reply === null ? `Wrote ${files.join(', ')}.` : reply;
     assistant(turns, [{ type: 'text', text }]);
