@@ -170,8 +170,14 @@ static void salvage(struct run *r)
 static void finish(struct run *r, int rc)
 {
 	if (rc == 0) {
-		/* the workspace stays: the delivery steps (rebase, review, push)
-		 * still need the branch; they remove it once it is pushed */
+		/* the branch is pushed: the clone has nothing left to lose
+		 * (da_workspace_remove keeps it if anything is uncommitted) */
+		bool kept = false;
+
+		if (da_workspace_remove(&r->wo, &kept) < 0)
+			da_warn("%s", da_errmsg());
+		else if (kept)
+			da_warn("workspace kept: it had uncommitted changes (salvaged)");
 		if (da_failmem_prune(r->project->name, time(NULL), DA_FAILMEM_MAX_AGE_DAYS, NULL) < 0)
 			da_warn("%s", da_errmsg());
 		return;

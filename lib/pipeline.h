@@ -82,7 +82,8 @@ int da_pipeline_gates(struct da_pipeline *pl, size_t index, const struct da_stag
  *            fixes the critical and major findings (prompt review-fix),
  *            the last gate stage runs again, and the review again, at most
  *            review_rounds fix rounds. The last round's review.yaml holds
- *            the verdict the push/PR/merge steps act on. */
+ *            the verdict the PR/merge steps (not written yet) act on.
+ *   push     the task branch to origin (forced: a rebase rewrites it). */
 int da_pipeline_deliver(struct da_pipeline *pl);
 
 #endif

@@ -16,6 +16,7 @@
 
 #define STEP_REBASE "rebase"
 #define STEP_REVIEW "review"
+#define STEP_PUSH "push"
 #define CONTEXT_MAX (256 * 1024)
 
 static int mark(struct da_pipeline *pl, const char *step, int status, const char *why)
@@ -256,6 +257,19 @@ static int review_step(struct da_pipeline *pl)
 	return rc;
 }
 
+/* The branch to origin (replacing what an earlier, interrupted run pushed
+ * before a rebase); from here on the work is safe outside the workspace. */
+static int push_step(struct da_pipeline *pl)
+{
+	struct da_git *g = NULL;
+	int rc;
+
+	if ((rc = da_git_open(pl->workspace, &g)) == 0)
+		rc = da_git_push(g, pl->branch, true, NULL);
+	da_git_free(g);
+	return rc;
+}
+
 static int step(struct da_pipeline *pl, const char *name, int (*fn)(struct da_pipeline *))
 {
 	struct da_stage_state *ss = da_run_state_stage(pl->state, name);
@@ -287,5 +301,7 @@ int da_pipeline_deliver(struct da_pipeline *pl)
 {
 	int rc = step(pl, STEP_REBASE, rebase_step);
 
-	return rc < 0 ? rc : step(pl, STEP_REVIEW, review_step);
+	if (rc == 0)
+		rc = step(pl, STEP_REVIEW, review_step);
+	return rc < 0 ? rc : step(pl, STEP_PUSH, push_step);
 }

@@ -36,7 +36,9 @@ R
 	run find "$DEMO_DIR/queue/completed/greet" -name '*.yaml'
 	[ "${#lines[@]}" -eq 1 ]
 	# the finished work: --shout and its test, committed from the issue
-	ws=$(echo "$DEMO_DIR"/home/data/work/greet/*/)
+	# (da-run pushes the task branch and removes its clone after success)
+	ws="$BATS_TEST_TMPDIR/pushed"
+	git clone -q -b dev-agents/1-add-a-shout-option-to-greet-sh "$DEMO_DIR/greet.git" "$ws"
 	[ "$(git -C "$ws" log -1 --format=%s)" = "feat: Add a --shout option to greet.sh (#1)" ]
 	[ "$(cd "$ws" && ./greet.sh --shout Ada)" = "HELLO, ADA!" ]
 	grep -q "^2 passed, 0 failed" "$DEMO_DIR"/home/data/runs/*/*verify-qa-test.log

@@ -55,10 +55,12 @@ R
 	grep -q "2 passed" "$RUNS/05-verify-qa-test.log"
 	grep -q "total:" "$RUNS/summary.yaml"
 	grep -A2 "name: design\$" "$RUNS/summary.yaml" | grep -q "duration_ms: [1-9]"
-	WS="$DA_HOME/data/work/demo/$NAME"
-	[ "$(git -C "$WS" log -1 --format=%s)" = "feat: Add sum (#42)" ]
-	git -C "$WS" ls-files | grep -qx test_sum.txt
-	git -C "$WS" ls-files | grep -qx sum.txt
+	# pushed, and the clone removed
+	[ ! -e "$DA_HOME/data/work/demo/$NAME" ]
+	grep -A1 "name: push\$" "$RUNS/state.yaml" | grep -q "status: done"
+	[ "$(git -C "$ORIGIN" log -1 --format=%s dev-agents/42-add-sum)" = "feat: Add sum (#42)" ]
+	git -C "$ORIGIN" ls-tree -r --name-only dev-agents/42-add-sum | grep -qx test_sum.txt
+	git -C "$ORIGIN" ls-tree -r --name-only dev-agents/42-add-sum | grep -qx sum.txt
 }
 
 @test "da-run fails when the gates never show tests ran" {
@@ -144,9 +146,9 @@ R
 	grep -q "wrongsum" "$RUNS/03-verify-2.prompt.md"
 	[ ! -e "$RUNS/03-verify-3.prompt.md" ]
 	grep -q "FAILED wrongsum" "$RUNS"/03-verify-test.log
-	WS="$DA_HOME/data/work/demo/$NAME"
-	[ "$(git -C "$WS" show HEAD:sum.txt)" = "a+b" ]
-	git -C "$WS" ls-files | grep -qx test_sum.txt
+	WS="$ORIGIN"  # pushed; the clone is gone
+	[ "$(git -C "$WS" show dev-agents/42-add-sum:sum.txt)" = "a+b" ]
+	git -C "$WS" ls-tree -r --name-only dev-agents/42-add-sum | grep -qx test_sum.txt
 }
 
 @test "da-process + da-run: max turns fails the task with the reason and one failure record" {
@@ -196,7 +198,7 @@ R
 	[ -f "$DA_QUEUE/completed/demo/$NAME.yaml" ]
 	# the design was not run again: one design prompt, the spec kept
 	[ "$(ls "$RUNS" | grep -c design.prompt)" -eq 1 ]
-	[ "$(cat "$DA_HOME/data/work/demo/$NAME/SPEC.md")" = "the spec" ]
+	[ "$(git -C "$ORIGIN" show dev-agents/42-add-sum:SPEC.md)" = "the spec" ]
 }
 
 # the pid of a descendant of $1 named $2 (da-process runs its runner
@@ -248,10 +250,10 @@ R
 	[ -f "$DA_QUEUE/completed/demo/$NAME.yaml" ]
 	[ "$(sed -n 's/^lead_session: //p' "$RUNS/state.yaml")" = "$lead" ]
 	[ "$(ls "$RUNS" | grep -c design.prompt)" -eq 1 ]
-	WS="$DA_HOME/data/work/demo/$NAME"
-	[ "$(git -C "$WS" show HEAD:SPEC.md)" = "the spec" ]
-	[ "$(git -C "$WS" show HEAD:sum.txt)" = "a+b" ]
-	git -C "$WS" ls-files | grep -qx test_sum.txt
+	WS="$ORIGIN"  # pushed; the clone is gone
+	[ "$(git -C "$WS" show dev-agents/42-add-sum:SPEC.md)" = "the spec" ]
+	[ "$(git -C "$WS" show dev-agents/42-add-sum:sum.txt)" = "a+b" ]
+	git -C "$WS" ls-tree -r --name-only dev-agents/42-add-sum | grep -qx test_sum.txt
 }
 
 # main moves while the task is paused after its design
@@ -274,9 +276,9 @@ pause_after_design() {
 	run da-run "$TASK"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	WS="$DA_HOME/data/work/demo/$NAME"
-	git -C "$WS" merge-base --is-ancestor origin/main HEAD
-	[ "$(git -C "$WS" show HEAD:other.txt)" = "from main" ]
+	WS="$ORIGIN"  # pushed; the clone is gone
+	git -C "$WS" merge-base --is-ancestor main dev-agents/42-add-sum
+	[ "$(git -C "$WS" show dev-agents/42-add-sum:other.txt)" = "from main" ]
 	grep -A1 "name: rebase\$" "$RUNS/state.yaml" | grep -q "status: done"
 	# the rebased branch went through the last gate again
 	grep -A12 "name: verify-qa\$" "$RUNS/summary.yaml" | grep -q "runs: 2"
@@ -293,9 +295,9 @@ R
 	run da-run "$TASK"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	WS="$DA_HOME/data/work/demo/$NAME"
-	git -C "$WS" merge-base --is-ancestor origin/main HEAD
-	[ "$(git -C "$WS" show HEAD:sum.txt)" = "a+b (merged with main)" ]
+	WS="$ORIGIN"  # pushed; the clone is gone
+	git -C "$WS" merge-base --is-ancestor main dev-agents/42-add-sum
+	[ "$(git -C "$WS" show dev-agents/42-add-sum:sum.txt)" = "a+b (merged with main)" ]
 	grep -q "sum.txt" "$RUNS/07-rebase.prompt.md"
 }
 
@@ -343,8 +345,8 @@ R
 	grep -qx "verdict: REQUEST_CHANGES" "$RUNS/review-1/review.yaml"
 	grep -qx "verdict: APPROVE" "$RUNS/review-2/review.yaml"
 	grep -q "use plus-sign-fixed" "$RUNS/08-review-2.prompt.md"
-	WS="$DA_HOME/data/work/demo/$NAME"
-	[ "$(git -C "$WS" show HEAD:sum.txt)" = "a+b fixed" ]
-	[ "$(git -C "$WS" log -1 --format=%s)" = "fix: address review findings" ]
+	WS="$ORIGIN"  # pushed; the clone is gone
+	[ "$(git -C "$WS" show dev-agents/42-add-sum:sum.txt)" = "a+b fixed" ]
+	[ "$(git -C "$WS" log -1 --format=%s dev-agents/42-add-sum)" = "fix: address review findings" ]
 	grep -A12 "name: verify-qa\$" "$RUNS/summary.yaml" | grep -q "runs: 2"
 }
