@@ -275,7 +275,7 @@ static int create_record(struct da_forge *f, const struct da_forge_pr_new *in,
 	p->draft = in->draft;
 	if (!p->title || !p->body || !p->head || !p->base || !p->state || !p->head_sha)
 		return da_errf(DA_ERUNTIME, "out of memory");
-	return lf_pr_write(LF(f), p);
+	return lf_pr_write(LF(f), p, true);
 }
 
 static int lf_create_pr(struct da_forge *f, const struct da_forge_pr_new *in,
@@ -324,7 +324,7 @@ static int pr_edit(struct da_forge *f, long number,
 	if (ret == 0 && !found)
 		ret = da_errf(DA_EUSAGE, "local forge: no PR #%ld", number);
 	if (ret == 0 && (ret = change(&p, arg)) == 0)
-		ret = lf_pr_write(LF(f), &p);
+		ret = lf_pr_write(LF(f), &p, false);
 	if (found)
 		lf_pr_clear(&p);
 	lf_unlock(fd);
@@ -413,7 +413,7 @@ static int lf_add_labels(struct da_forge *f, long number, const char *const *nam
 		ret = lf_issue_write(LF(f), i);
 	if (ret == 0 && !i && (ret = lf_pr_read(LF(f), number, &p, &found)) == 0 && found &&
 	    (ret = merge_names(&p.labels, &p.nlabels, names, n)) == 0)
-		ret = lf_pr_write(LF(f), &p);
+		ret = lf_pr_write(LF(f), &p, false);
 	if (ret == 0 && !i && !found)
 		ret = da_errf(DA_EUSAGE, "local forge: no issue or PR #%ld to label", number);
 	if (found)

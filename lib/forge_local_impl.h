@@ -59,7 +59,8 @@ int lf_issue_write(struct lf *l, const struct da_forge_issue *i);
 
 /* PRs: absent -> 0 and *found false. */
 int lf_pr_read(struct lf *l, long n, struct lf_pr *out, bool *found);
-int lf_pr_write(struct lf *l, const struct lf_pr *p);
+/* create: the number is new (the file must not exist yet). */
+int lf_pr_write(struct lf *l, const struct lf_pr *p, bool create);
 /* Every PR number, ascending; caller frees. */
 int lf_pr_numbers(struct lf *l, long **out, size_t *n);
 

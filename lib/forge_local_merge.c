@@ -139,7 +139,7 @@ static int squash(struct da_forge *f, struct lf_pr *p, const char *title, const 
 	/* The commit is in; a record that fails to say so is an error the
 	 * caller sees (a retry then finds the PR's branch already merged). */
 	if (ret == 0)
-		ret = lf_pr_write(LF(f), p);
+		ret = lf_pr_write(LF(f), p, false);
 	if (ret == 0) {
 		*result = DA_MERGE_MERGED;
 		if (sha_out && !(*sha_out = strdup(oid)))

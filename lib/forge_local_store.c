@@ -114,8 +114,10 @@ int lf_next_number(struct lf *l, long *out)
 	return 0;
 }
 
-/* Write a finished emitter buffer to <dir>/<sub>/<name>. */
-static int save(struct lf *l, const char *sub, const char *name, const char *data, size_t len)
+/* Write a finished emitter buffer to <dir>/<sub>/<name>; `flags` as
+ * da_write_atomic's. */
+static int save(struct lf *l, const char *sub, const char *name, const char *data, size_t len,
+		int flags)
 {
 	char dir[PATH_MAX];
 	int ret = sub ? da_pathf(dir, sizeof dir, "%s/%s", l->dir, sub)
@@ -124,7 +126,7 @@ static int save(struct lf *l, const char *sub, const char *name, const char *dat
 	if (ret == 0)
 		ret = da_mkdirs(dir);
 	if (ret == 0)
-		ret = da_write_atomic(dir, name, data, len, DA_WRITE_REPLACE, NULL);
+		ret = da_write_atomic(dir, name, data, len, flags, NULL);
 	return ret;
 }
 
@@ -176,8 +178,9 @@ int lf_issue_read(struct lf *l, long n, struct da_forge_issue **out)
 	    (ret = da_yaml_get_str(&d, root, "state", &i->state)) < 0 ||
 	    (ret = da_yaml_get_strlist(&d, root, "labels", &i->labels, &i->nlabels)) < 0)
 		goto out;
-	if (!i->title) {
-		ret = da_yaml_errat(&d, root, "issue %ld has no title", n);
+	if (!i->title || i->number != n) {
+		ret = da_yaml_errat(&d, root, "issue %ld: %s", n,
+				    i->title ? "number differs from the file name" : "no title");
 		goto out;
 	}
 	if (!i->body)
@@ -214,7 +217,7 @@ int lf_issue_write(struct lf *l, const struct da_forge_issue *i)
 		return da_errf(DA_ERUNTIME, "issue %ld: could not write YAML", i->number);
 	}
 	snprintf(name, sizeof name, "%ld.yaml", i->number);
-	ret = save(l, "issues", name, w.buf, w.len);
+	ret = save(l, "issues", name, w.buf, w.len, DA_WRITE_REPLACE);
 	da_yw_free(&w);
 	return ret;
 }
@@ -245,8 +248,9 @@ int lf_pr_read(struct lf *l, long n, struct lf_pr *p, bool *found)
 	    (ret = da_yaml_get_bool(&d, root, "merged", &p->merged)) < 0 ||
 	    (ret = da_yaml_get_strlist(&d, root, "labels", &p->labels, &p->nlabels)) < 0)
 		goto out;
-	if (!p->title || !p->head || !p->base || !p->state)
-		ret = da_yaml_errat(&d, root, "PR %ld needs title, head, base and state", n);
+	if (!p->title || !p->head || !p->base || !p->state || p->number != n)
+		ret = da_yaml_errat(&d, root, "PR %ld needs title, head, base, state and its "
+				    "own number", n);
 	else if (!p->body && !(p->body = strdup("")))
 		ret = da_errf(DA_ERUNTIME, "out of memory");
 out:
@@ -256,7 +260,7 @@ out:
 	return ret;
 }
 
-int lf_pr_write(struct lf *l, const struct lf_pr *p)
+int lf_pr_write(struct lf *l, const struct lf_pr *p, bool create)
 {
 	struct da_yaml_out w;
 	char name[48];
@@ -274,7 +278,10 @@ int lf_pr_write(struct lf *l, const struct lf_pr *p)
 		return da_errf(DA_ERUNTIME, "PR %ld: could not write YAML", p->number);
 	}
 	snprintf(name, sizeof name, "%ld.yaml", p->number);
-	ret = save(l, "prs", name, w.buf, w.len);
+	/* a new number must be new: were the lock ever not to hold (a
+	 * filesystem without flock), two PRs fail loudly rather than one
+	 * silently replacing the other */
+	ret = save(l, "prs", name, w.buf, w.len, create ? DA_WRITE_NOREPLACE : DA_WRITE_REPLACE);
 	da_yw_free(&w);
 	return ret;
 }

@@ -122,6 +122,23 @@ static void issue_file_reads_back_and_a_missing_one_is_null(void **state)
 	assert_null(i);
 }
 
+static void issue_file_with_another_number_or_no_title_is_an_error(void **state)
+{
+	struct lt *t = *state;
+	struct da_forge_issue *i = NULL;
+	char path[800];
+
+	write_issue(t, 2, "x", "");
+	fx_sh("mv %s/issues/2.yaml %s/issues/3.yaml", t->repo, t->repo);
+	assert_int_equal(da_forge_get_issue(t->w, 3, &i), DA_EUSAGE);
+	assert_non_null(strstr(da_errmsg(), "3.yaml"));
+	assert_null(i);
+	snprintf(path, sizeof path, "%s/issues/4.yaml", t->repo);
+	fx_write(path, "number: 4\nbody: no title\n");
+	assert_int_equal(da_forge_get_issue(t->w, 4, &i), DA_EUSAGE);
+	assert_null(i);
+}
+
 static void comments_keep_order_and_identity(void **state)
 {
 	struct lt *t = *state;
@@ -472,6 +489,7 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 		T(repo_describes_the_bare_repo),
 		T(issue_file_reads_back_and_a_missing_one_is_null),
+		T(issue_file_with_another_number_or_no_title_is_an_error),
 		T(comments_keep_order_and_identity),
 		T(labels_are_ensured_once_and_added_to_issues_and_prs),
 		T(pr_numbers_follow_issues_and_create_is_idempotent),
