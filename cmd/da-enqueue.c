@@ -68,7 +68,7 @@ static int parse_args(int argc, char **argv, struct opts *o)
 		case 'j': o->json = true; break;
 		case 'h': usage(stdout); return -1;
 		case 'V': da_print_version(); return -1;
-		default: return da_usage_error("see 'da-enqueue --help'");
+		default: return da_bad_option(argv);
 		}
 	}
 	if (optind < argc)

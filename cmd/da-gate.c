@@ -123,7 +123,7 @@ int main(int argc, char **argv)
 		case 'j': json = true; break;
 		case 'h': usage(stdout); return 0;
 		case 'V': return da_print_version();
-		default: return da_usage_error("see 'da-gate --help'");
+		default: return da_bad_option(argv);
 		}
 	}
 	if (optind < argc)

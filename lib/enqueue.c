@@ -283,27 +283,22 @@ static int choose_name(const char *project, const char *base, char *name, size_t
 	return da_errf(DA_ERUNTIME, "no free task file name for %s", base);
 }
 
-/* Point the index entry at `name`: symlink under a temp name, then
- * rename over the entry (atomic replace). The temp name is derived from
- * the key, so a crash leaves at most one leftover per id, replaced by
- * the next enqueue of that id. It lives in the pending folder, so the
- * directory fsync that makes the task durable covers it too: it is
- * created first, and a crash never leaves a task without its entry. */
+/* Point the index entry at `name`. The caller holds the queue lock and
+ * only replaces an entry that names no live task, so unlink + symlink
+ * needs no temp name: a crash between the two loses only a stale entry.
+ * The entry lives in the pending folder, so the directory fsync that
+ * makes the task durable covers it too; it is created first, and a crash
+ * never leaves a task without its entry. */
 static int set_index(const char *ids_dir, const char *key, const char *name)
 {
-	char tmp[DA_PATH_MAX], entry[DA_PATH_MAX];
+	char entry[DA_PATH_MAX];
 
-	if (da_pathf(tmp, sizeof tmp, "%s/" DA_TEMP_PREFIX "%s", ids_dir, key) < 0 ||
-	    da_pathf(entry, sizeof entry, "%s/%s", ids_dir, key) < 0)
+	if (da_pathf(entry, sizeof entry, "%s/%s", ids_dir, key) < 0)
 		return DA_ERUNTIME;
-	if (symlink(name, tmp) < 0 && (errno != EEXIST || unlink(tmp) < 0 || symlink(name, tmp) < 0))
-		return da_errf(DA_ERUNTIME, "create index entry %s: %s", tmp, strerror(errno));
-	if (rename(tmp, entry) < 0) {
-		int saved = errno;
-
-		unlink(tmp);
-		return da_errf(DA_ERUNTIME, "rename index entry to %s: %s", entry, strerror(saved));
-	}
+	if (unlink(entry) < 0 && errno != ENOENT)
+		return da_errf(DA_ERUNTIME, "remove index entry %s: %s", entry, strerror(errno));
+	if (symlink(name, entry) < 0)
+		return da_errf(DA_ERUNTIME, "create index entry %s: %s", entry, strerror(errno));
 	return 0;
 }
 

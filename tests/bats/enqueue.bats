@@ -218,11 +218,11 @@ check_queue_consistent() {
 	[ "$done" -eq 1 ]
 }
 
-@test "ENOSPC and EIO on write, fsync and rename: exit 1, one line, no partial task" {
+@test "ENOSPC and EIO on write, fsync, rename and symlink: exit 1, one line, no partial task" {
 	skip_under_sanitizers
 	local i=0 spec
 	for spec in write:error=ENOSPC write:error=EIO fsync:error=EIO fsync:error=ENOSPC \
-		renameat2:error=EIO rename:error=ENOSPC; do
+		renameat2:error=EIO renameat2:error=ENOSPC symlink:error=ENOSPC; do
 		i=$((i + 1))
 		run --separate-stderr strace -f -o /dev/null -e inject="$spec:when=1" \
 			da-enqueue --project app --issue "$i" --title fault
