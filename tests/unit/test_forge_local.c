@@ -122,6 +122,29 @@ static void issue_file_reads_back_and_a_missing_one_is_null(void **state)
 	assert_null(i);
 }
 
+/* The quick start's issue (workflows/sample/issue.yaml) is written into
+ * the local forge as it is: keep the two formats one. The path comes from
+ * this file's, relative to the repository root where the suite runs. */
+static void the_shipped_sample_issue_is_a_local_forge_issue(void **state)
+{
+	struct lt *t = *state;
+	struct da_forge_issue *i = NULL;
+	char sample[600];
+	const char *at = strstr(__FILE__, "tests/unit/");
+
+	snprintf(sample, sizeof sample, "%.*sworkflows/sample/issue.yaml",
+		 (int)(at ? at - __FILE__ : 0), __FILE__);
+	fx_sh("mkdir -p %s/issues && cp %s %s/issues/1.yaml", t->repo, sample, t->repo);
+	assert_int_equal(da_forge_get_issue(t->w, 1, &i), 0);
+	assert_non_null(i);
+	assert_string_equal(i->title, "Add a --shout option to greet.sh");
+	assert_string_equal(i->state, "open");
+	assert_int_equal(i->nlabels, 1);
+	assert_string_equal(i->labels[0], "dev-agents");
+	assert_non_null(strstr(i->body, "--shout"));
+	da_forge_issue_free(i);
+}
+
 static void issue_file_with_another_number_or_no_title_is_an_error(void **state)
 {
 	struct lt *t = *state;
@@ -489,6 +512,7 @@ int main(void)
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 		T(repo_describes_the_bare_repo),
 		T(issue_file_reads_back_and_a_missing_one_is_null),
+		T(the_shipped_sample_issue_is_a_local_forge_issue),
 		T(issue_file_with_another_number_or_no_title_is_an_error),
 		T(comments_keep_order_and_identity),
 		T(labels_are_ensured_once_and_added_to_issues_and_prs),
