@@ -82,8 +82,15 @@ int da_pipeline_gates(struct da_pipeline *pl, size_t index, const struct da_stag
  *            fixes the critical and major findings (prompt review-fix),
  *            the last gate stage runs again, and the review again, at most
  *            review_rounds fix rounds. The last round's review.yaml holds
- *            the verdict the PR/merge steps (not written yet) act on.
- *   push     the task branch to origin (forced: a rebase rewrites it). */
+ *            the verdict the PR/merge steps act on (run record: verdict, REVIEW.md).
+ *   push     the task branch to origin (forced: a rebase rewrites it).
+ *   pr, post-review, merge, comment   on the project's forge (pipeline_forge.c). */
 int da_pipeline_deliver(struct da_pipeline *pl);
+
+/* The forge steps (pipeline_forge.c), run by da_pipeline_deliver. */
+int da_pipeline_pr_step(struct da_pipeline *pl);
+int da_pipeline_post_review_step(struct da_pipeline *pl);
+int da_pipeline_merge_step(struct da_pipeline *pl);
+int da_pipeline_comment_step(struct da_pipeline *pl);
 
 #endif

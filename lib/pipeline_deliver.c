@@ -210,6 +210,21 @@ static int review_fix(struct da_pipeline *pl, const struct da_review *rv, long r
 	return rc;
 }
 
+/* The last round's verdict and REVIEW.md, for the PR steps (also after a resume). */
+static int record_review(struct da_pipeline *pl, const struct da_review *rv)
+{
+	const char *v = da_review_verdict_name(rv->verdict);
+	char *md = NULL;
+	size_t len = 0;
+	int rc = da_run_write(pl->task_name, "verdict", v, strlen(v));
+
+	if (rc == 0 && rv->md_path && da_read_file(rv->md_path, 64 * 1024, &md, &len) == 0) {
+		rc = da_run_write(pl->task_name, "REVIEW.md", md, len);
+		free(md);
+	}
+	return rc;
+}
+
 static char *review_context(struct da_pipeline *pl)
 {
 	struct da_tmpl_var vars[16];
@@ -245,6 +260,7 @@ static int review_step(struct da_pipeline *pl)
 		/* changes still requested after the last round: the PR is opened
 		 * but not merged (review.yaml keeps the verdict) */
 		if (approve || round > pl->project->review_rounds) {
+			rc = record_review(pl, rv);
 			da_review_free(rv);
 			break;
 		}
@@ -303,5 +319,13 @@ int da_pipeline_deliver(struct da_pipeline *pl)
 
 	if (rc == 0)
 		rc = step(pl, STEP_REVIEW, review_step);
-	return rc < 0 ? rc : step(pl, STEP_PUSH, push_step);
+	if (rc == 0)
+		rc = step(pl, STEP_PUSH, push_step);
+	if (rc == 0)
+		rc = step(pl, "pr", da_pipeline_pr_step);
+	if (rc == 0)
+		rc = step(pl, "post-review", da_pipeline_post_review_step);
+	if (rc == 0)
+		rc = step(pl, "merge", da_pipeline_merge_step);
+	return rc < 0 ? rc : step(pl, "comment", da_pipeline_comment_step);
 }

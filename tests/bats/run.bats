@@ -32,6 +32,9 @@ R
 	# the pre-push reviewer's answer (the final text of every fake success)
 	printf '%s\n' '{"verdict": "APPROVE", "summary": "Adds sum.", "findings": []}' >"$BATS_TEST_TMPDIR/approve"
 	export DA_FAKE_REPLY="$BATS_TEST_TMPDIR/approve"
+	# the issue on the local forge
+	mkdir -p "$DA_HOME/data/local-forge/me+demo/issues"
+	printf 'number: 42\ntitle: Add sum\nbody: ""\nstate: open\n' >"$DA_HOME/data/local-forge/me+demo/issues/42.yaml"
 	da-enqueue --project demo --issue 42 --title "Add sum" >/dev/null
 	mkdir -p "$DA_QUEUE/active/demo"
 	mv "$DA_QUEUE"/pending/demo/*.yaml "$DA_QUEUE/active/demo/"
@@ -75,6 +78,7 @@ R
 }
 
 @test "da-run stops at a stage boundary when paused and resumes where it stopped" {
+	echo "merge: leave-open" >>"$DA_HOME/projects/demo.yaml"
 	export DA_PAUSE_FILE="$BATS_TEST_TMPDIR/pause"
 	touch "$DA_PAUSE_FILE"
 	run da-run "$TASK"
@@ -277,7 +281,7 @@ pause_after_design() {
 	echo "$output"
 	[ "$status" -eq 0 ]
 	WS="$ORIGIN"  # pushed; the clone is gone
-	git -C "$WS" merge-base --is-ancestor main dev-agents/42-add-sum
+	git -C "$WS" merge-base --is-ancestor main~1 dev-agents/42-add-sum
 	[ "$(git -C "$WS" show dev-agents/42-add-sum:other.txt)" = "from main" ]
 	grep -A1 "name: rebase\$" "$RUNS/state.yaml" | grep -q "status: done"
 	# the rebased branch went through the last gate again
@@ -296,7 +300,7 @@ R
 	echo "$output"
 	[ "$status" -eq 0 ]
 	WS="$ORIGIN"  # pushed; the clone is gone
-	git -C "$WS" merge-base --is-ancestor main dev-agents/42-add-sum
+	git -C "$WS" merge-base --is-ancestor main~1 dev-agents/42-add-sum
 	[ "$(git -C "$WS" show dev-agents/42-add-sum:sum.txt)" = "a+b (merged with main)" ]
 	grep -q "sum.txt" "$RUNS/07-rebase.prompt.md"
 }
@@ -349,4 +353,44 @@ R
 	[ "$(git -C "$WS" show dev-agents/42-add-sum:sum.txt)" = "a+b fixed" ]
 	[ "$(git -C "$WS" log -1 --format=%s dev-agents/42-add-sum)" = "fix: address review findings" ]
 	grep -A12 "name: verify-qa\$" "$RUNS/summary.yaml" | grep -q "runs: 2"
+}
+
+@test "da-run delivers on the local forge: PR, review posted, squash-merged into main, issue commented" {
+	run da-run "$TASK"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	LF="$DA_HOME/data/local-forge/me+demo"
+	for s in push pr post-review merge comment; do
+		grep -A1 "name: $s\$" "$RUNS/state.yaml" | grep -q "status: done"
+	done
+	[ "$(git -C "$ORIGIN" show main:sum.txt)" = "a+b" ]
+	[ "$(git -C "$ORIGIN" rev-list --count main)" -eq 2 ]
+	grep -q "Add sum" <(git -C "$ORIGIN" log -1 --format=%s main)
+	ls "$LF"/prs/*.yaml
+	[ "$(ls "$LF"/prs/*.yaml | wc -l)" -eq 1 ]
+	grep -q "merged: true" "$LF"/prs/*.yaml
+	grep -q "APPROVE" "$LF"/reviews/*.log
+	grep -q "pull request #.* merged" "$LF/comments/42.log"
+	# a rerun after everything is done changes nothing: no second PR or comment
+	run da-run "$TASK"
+	[ "$(ls "$LF"/prs/*.yaml | wc -l)" -eq 1 ]
+	[ "$(grep -c "pull request #" "$LF/comments/42.log")" -eq 1 ]
+}
+
+@test "da-run: a crash after the PR was created resumes without a second PR and merges it" {
+	# the first run stops after the PR (leave-open stands in for the crash)
+	echo "merge: leave-open" >>"$DA_HOME/projects/demo.yaml"
+	run da-run "$TASK"
+	[ "$status" -eq 0 ]
+	LF="$DA_HOME/data/local-forge/me+demo"
+	grep -q "merged: false" "$LF"/prs/*.yaml
+	sed -i '/^merge: leave-open$/d' "$DA_HOME/projects/demo.yaml"
+	sed -i -e '/name: merge$/,+1s/status: done/status: running/' \
+		-e '/name: comment$/,+1s/status: done/status: pending/' "$RUNS/state.yaml"
+	run da-run "$TASK"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(ls "$LF"/prs/*.yaml | wc -l)" -eq 1 ]
+	grep -q "merged: true" "$LF"/prs/*.yaml
+	[ "$(git -C "$ORIGIN" show main:sum.txt)" = "a+b" ]
 }
