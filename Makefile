@@ -41,7 +41,7 @@ LIBDA    := $(BUILD)/libda.a
 
 DEB_PKGS := build-essential pkg-config libyaml-dev libgit2-dev libcurl4-openssl-dev libjansson-dev \
             libsodium-dev libcmocka-dev bats parallel strace faketime inotify-tools git \
-            nodejs:node npm:npm cppcheck shellcheck jq python3-yaml procps
+            nodejs:node npm:npm cppcheck shellcheck jq python3-yaml procps time man-db
 
 .PHONY: demo all deps test test-only unit bats check-static bench install uninstall clean build-all
 
