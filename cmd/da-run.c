@@ -165,6 +165,24 @@ static void salvage(struct run *r)
 	da_git_free(g);
 }
 
+/* The task stopped in a gate stage, or in a delivery step that runs the
+ * gates again: the case for a draft PR that shows what failed. */
+static bool gates_failed(const struct run *r)
+{
+	const char *at = stopped_at(r);
+	int i = da_workflow_stage_index(r->wf, at);
+
+	if (i >= 0)
+		return r->wf->stages[i].kind == DA_STAGE_GATE;
+	for (size_t j = 0; j < r->pl.state->n_stages; j++) {
+		const struct da_stage_state *ss = &r->pl.state->stages[j];
+
+		if (ss->status == DA_ST_FAILED && (!strcmp(ss->name, "rebase") || !strcmp(ss->name, "review")))
+			return true;
+	}
+	return false;
+}
+
 /* After the walk: pruning, the workspace kept or left for delivery. Errors here
  * are warnings: the task's outcome is already decided. */
 static void finish(struct run *r, int rc)
@@ -198,6 +216,8 @@ static void finish(struct run *r, int rc)
 	char *why = strdup(da_errmsg());
 
 	salvage(r);
+	if (r->pl.workspace && gates_failed(r) && da_pipeline_fail_publish(&r->pl, why ? why : "failed") < 0)
+		da_warn("failure path: %s", da_errmsg());
 	if (r->pl.workspace && da_workspace_keep(&r->wo) < 0)
 		da_warn("%s", da_errmsg());
 	da_errf(rc, "%s", why ? why : "failed");

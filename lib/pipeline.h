@@ -92,5 +92,10 @@ int da_pipeline_pr_step(struct da_pipeline *pl);
 int da_pipeline_post_review_step(struct da_pipeline *pl);
 int da_pipeline_merge_step(struct da_pipeline *pl);
 int da_pipeline_comment_step(struct da_pipeline *pl);
+/* The failure path when the gates never passed: push the branch, its PR
+ * as a draft (created or turned into one) labelled pipeline-failed (the
+ * label created on the repository if missing), and a comment on the
+ * issue with `reason` and the last lines of the newest gate log. */
+int da_pipeline_fail_publish(struct da_pipeline *pl, const char *reason);
 
 #endif

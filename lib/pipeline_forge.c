@@ -6,11 +6,14 @@
 #include "err.h"
 #include "forge.h"
 #include "fsutil.h"
+#include "git.h"
 #include "log.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/stat.h>
 
 static int open_forge(struct da_pipeline *pl, enum da_forge_identity who, struct da_forge **out)
 {
@@ -168,6 +171,89 @@ int da_pipeline_comment_step(struct da_pipeline *pl)
 			rc = da_forge_comment(f, pl->task->issue, body, NULL);
 	}
 	free(body);
+	da_forge_pr_free(pr);
+	da_forge_free(f);
+	return rc;
+}
+
+/* The last lines of the newest gate log of the run record ("" if none). */
+static char *last_gate_lines(struct da_pipeline *pl, int lines)
+{
+	char path[4096 + 300], *text = NULL, *best = NULL;
+	size_t len;
+	time_t newest = 0;
+	DIR *d = opendir(pl->run_dir);
+	struct dirent *e;
+
+	while (d && (e = readdir(d))) {
+		struct stat st;
+		size_t n = strlen(e->d_name);
+
+		if (n < 5 || strcmp(e->d_name + n - 4, ".log") || !strcmp(e->d_name, "runner.log"))
+			continue;
+		snprintf(path, sizeof path, "%s/%s", pl->run_dir, e->d_name);
+		if (stat(path, &st) == 0 && st.st_mtime >= newest) {
+			newest = st.st_mtime;
+			free(best);
+			best = strdup(path);
+		}
+	}
+	if (d)
+		closedir(d);
+	if (!best || da_read_file(best, 4 * 1024 * 1024, &text, &len) < 0) {
+		da_errclear();
+		free(best);
+		return strdup("");
+	}
+	free(best);
+	/* keep the tail */
+	char *p = text + len;
+	for (int k = 0; p > text && k <= lines; p--)
+		if (p[-1] == '\n' && ++k > lines)
+			break;
+	char *out = strdup(p);
+
+	free(text);
+	return out;
+}
+
+int da_pipeline_fail_publish(struct da_pipeline *pl, const char *reason)
+{
+	struct da_forge *f = NULL;
+	struct da_forge_pr *pr = NULL;
+	struct da_git *g = NULL;
+	char *tail = last_gate_lines(pl, 20), *body = NULL;
+	static const char *const label[] = { "pipeline-failed" };
+	int rc;
+
+	if ((rc = da_git_open(pl->workspace, &g)) == 0)
+		rc = da_git_push(g, pl->branch, true, NULL);
+	da_git_free(g);
+	if (rc == 0 && (rc = open_forge(pl, DA_FORGE_WRITER, &f)) == 0 && (rc = da_forge_find_pr(f, pl->branch, &pr)) == 0) {
+		if (pr)
+			rc = pr->draft ? 0 : da_forge_set_pr_draft(f, pr->number, true);
+		else {
+			if (asprintf(&body, "Closes #%ld\n\nThe pipeline failed: %s\n\n```\n%s```\n", pl->task->issue,
+				     reason, tail ? tail : "") < 0)
+				body = NULL;
+			struct da_forge_pr_new in = { .title = pl->task->title, .body = body ? body : reason,
+						      .head = pl->branch, .base = pl->project->default_branch,
+						      .draft = true };
+
+			rc = da_forge_create_pr(f, &in, &pr);
+			free(body);
+			body = NULL;
+		}
+	}
+	if (rc == 0)
+		rc = da_forge_ensure_label(f, label[0], "d73a4a", "dev-agents could not finish this", NULL);
+	if (rc == 0)
+		rc = da_forge_add_labels(f, pr->number, label, 1);
+	if (rc == 0 && asprintf(&body, "dev-agents: the pipeline failed; draft pull request #%ld.\n\n%s\n\n```\n%s```\n",
+				pr->number, reason, tail ? tail : "") >= 0)
+		rc = da_forge_comment(f, pl->task->issue, body, NULL);
+	free(body);
+	free(tail);
 	da_forge_pr_free(pr);
 	da_forge_free(f);
 	return rc;

@@ -75,6 +75,16 @@ R
 	# the implementer was resumed with the failing output, fix_attempts times
 	[ -f "$RUNS/03-verify-2.prompt.md" ] && [ -f "$RUNS/03-verify-3.prompt.md" ]
 	grep -q "0 passed" "$RUNS/03-verify-2.prompt.md"
+	# the failure path: the branch pushed, a draft PR labelled
+	# pipeline-failed, the issue told why with the gate's last lines
+	LF="$DA_HOME/data/local-forge/me+demo"
+	git -C "$ORIGIN" rev-parse -q --verify dev-agents/42-add-sum
+	grep -q "draft: true" "$LF"/prs/*.yaml
+	grep -q "pipeline-failed" "$LF"/prs/*.yaml
+	grep -q "pipeline-failed" "$LF/labels.yaml"
+	grep -q "the pipeline failed" "$LF/comments/42.log"
+	grep -q "0 passed" "$LF/comments/42.log"
+	[ "$(git -C "$ORIGIN" rev-list --count main)" -eq 1 ]
 }
 
 @test "da-run stops at a stage boundary when paused and resumes where it stopped" {
