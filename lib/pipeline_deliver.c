@@ -210,6 +210,36 @@ static int review_fix(struct da_pipeline *pl, const struct da_review *rv, long r
 	return rc;
 }
 
+/* The findings that lie on diff lines, for the inline comments of the
+ * posted review: inline.tsv, one "path TAB line TAB message" a line
+ * (tabs and newlines in a message become spaces). */
+static int record_inline(struct da_pipeline *pl, const struct da_review *rv)
+{
+	const struct da_review_finding **list = NULL;
+	size_t n = 0, len = 0;
+	char *out = NULL;
+	FILE *f;
+	int rc = da_review_inline_findings(rv, &list, &n);
+
+	if (rc < 0)
+		return rc;
+	if (!(f = open_memstream(&out, &len))) {
+		free(list);
+		return da_errf(DA_ERUNTIME, "out of memory");
+	}
+	for (size_t i = 0; i < n; i++) {
+		fprintf(f, "%s\t%ld\t[%s] ", list[i]->file, list[i]->line, da_review_severity_name(list[i]->severity));
+		for (const char *c = list[i]->message; c && *c; c++)
+			fputc(*c == '\t' || *c == '\n' || *c == '\r' ? ' ' : *c, f);
+		fputc('\n', f);
+	}
+	fclose(f);
+	free(list);
+	rc = da_run_write(pl->task_name, "inline.tsv", out ? out : "", len);
+	free(out);
+	return rc;
+}
+
 /* The last round's verdict and REVIEW.md, for the PR steps (also after a resume). */
 static int record_review(struct da_pipeline *pl, const struct da_review *rv)
 {
@@ -222,7 +252,7 @@ static int record_review(struct da_pipeline *pl, const struct da_review *rv)
 		rc = da_run_write(pl->task_name, "REVIEW.md", md, len);
 		free(md);
 	}
-	return rc;
+	return rc == 0 ? record_inline(pl, rv) : rc;
 }
 
 static char *review_context(struct da_pipeline *pl)

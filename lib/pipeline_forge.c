@@ -98,8 +98,38 @@ int da_pipeline_pr_step(struct da_pipeline *pl)
 	return rc;
 }
 
+/* inline.tsv back into review comments; the strings point into *text. */
+static size_t inline_comments(struct da_pipeline *pl, char **text, struct da_forge_review_comment **out)
+{
+	size_t n = 0, cap = 0;
+	char *save = NULL;
+
+	*out = NULL;
+	*text = run_text(pl, "inline.tsv");
+	for (char *line = *text ? strtok_r(*text, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
+		char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+
+		if (!t2)
+			continue;
+		if (n == cap) {
+			struct da_forge_review_comment *m = realloc(*out, (cap = cap ? cap * 2 : 8) * sizeof *m);
+
+			if (!m)
+				break;
+			*out = m;
+		}
+		*t1 = *t2 = '\0';
+		(*out)[n++] = (struct da_forge_review_comment){ .path = line, .line = strtol(t1 + 1, NULL, 10),
+							       .body = t2 + 1 };
+	}
+	return n;
+}
+
 int da_pipeline_post_review_step(struct da_pipeline *pl)
 {
+	struct da_forge_review_comment *comments = NULL;
+	char *inline_text = NULL;
+	size_t ncomments = inline_comments(pl, &inline_text, &comments);
 	struct da_forge *w = NULL, *f = NULL;
 	struct da_forge_pr *pr = NULL;
 	char *body = run_text(pl, "REVIEW.md");
@@ -111,11 +141,14 @@ int da_pipeline_post_review_step(struct da_pipeline *pl)
 		struct da_forge_review rv = {
 			.verdict = approved(pl) ? DA_REVIEW_APPROVE : DA_REVIEW_REQUEST_CHANGES,
 			.body = body && body[0] ? body : "Pre-push review by dev-agents.",
+			.comments = comments, .ncomments = ncomments,
 		};
 
 		rc = da_forge_create_review(f, pr->number, &rv, NULL);
 	}
 	free(body);
+	free(comments);
+	free(inline_text);
 	da_forge_pr_free(pr);
 	da_forge_free(f);
 	da_forge_free(w);

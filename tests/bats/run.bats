@@ -366,6 +366,8 @@ R
 }
 
 @test "da-run delivers on the local forge: PR, review posted, squash-merged into main, issue commented" {
+	printf '%s\n' '{"verdict": "APPROVE", "summary": "Adds sum.", "findings": [{"severity": "minor", "file": "sum.txt", "line": 1, "message": "name the operands"}, {"severity": "minor", "file": "nowhere.c", "line": 9, "message": "off the diff"}]}' \
+		>"$BATS_TEST_TMPDIR/approve"
 	run da-run "$TASK"
 	echo "$output"
 	[ "$status" -eq 0 ]
@@ -380,6 +382,10 @@ R
 	[ "$(ls "$LF"/prs/*.yaml | wc -l)" -eq 1 ]
 	grep -q "merged: true" "$LF"/prs/*.yaml
 	grep -q "APPROVE" "$LF"/reviews/*.log
+	# the finding on a diff line is an inline comment; the other is not
+	grep -q "path: sum.txt" "$LF"/reviews/*.log
+	grep -q "name the operands" "$LF"/reviews/*.log
+	! grep -q "path: nowhere.c" "$LF"/reviews/*.log
 	grep -q "pull request #.* merged" "$LF/comments/42.log"
 	# a rerun after everything is done changes nothing: no second PR or comment
 	run da-run "$TASK"
