@@ -248,7 +248,7 @@ int main(int argc, char **argv)
 		switch (c) {
 		case 'h': usage(stdout); return 0;
 		case 'V': return da_print_version();
-		default: return da_usage_error("see 'da-run --help'");
+		default: return da_bad_option(argv);
 		}
 	}
 	if (optind + 1 != argc)

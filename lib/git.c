@@ -45,14 +45,38 @@ int da_git_signature(const struct da_git_ident *who, git_signature **out)
 	return 0;
 }
 
+/* true when rev is only hex digits: an object id or an abbreviation */
+static bool is_hex_id(const char *rev)
+{
+	size_t n = strspn(rev, "0123456789abcdefABCDEF");
+
+	return n >= 4 && rev[n] == '\0';
+}
+
+/* Names are resolved as references first, and revparse only sees object
+ * ids and real revision expressions (HEAD~1, main^, @{u}, :/text). For a
+ * plain name that is no reference, libgit2 1.5's revparse goes on to try
+ * it as `git describe` output with a regex whose match data it never
+ * frees (fixed upstream after 1.5); every fresh task branch would leak. */
 int da_git_lookup_commit(struct da_git *g, const char *rev, git_commit **out)
 {
 	git_object *obj = NULL;
+	git_reference *ref = NULL;
 	int rc = 0;
 
 	*out = NULL;
-	if (git_revparse_single(&obj, g->repo, rev) < 0)
+	if (git_reference_dwim(&ref, g->repo, rev) == 0) {
+		rc = git_reference_peel(&obj, ref, GIT_OBJECT_COMMIT);
+		git_reference_free(ref);
+		if (rc < 0)
+			return da_git_fail("%s is not a commit", rev);
+	} else if (is_hex_id(rev) || strpbrk(rev, "~^@:")) {
+		if (git_revparse_single(&obj, g->repo, rev) < 0)
+			return da_git_fail("resolve %s", rev);
+	} else {
+		git_error_set_str(GIT_ERROR_REFERENCE, "no such reference");
 		return da_git_fail("resolve %s", rev);
+	}
 	if (git_object_peel((git_object **)out, obj, GIT_OBJECT_COMMIT) < 0)
 		rc = da_git_fail("%s is not a commit", rev);
 	git_object_free(obj);

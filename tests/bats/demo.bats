@@ -35,13 +35,17 @@ R
 	[[ "$output" == *"queued sample/greet#1"* ]]
 	run find "$DEMO_DIR/queue/completed/greet" -name '*.yaml'
 	[ "${#lines[@]}" -eq 1 ]
-	# the finished work: --shout and its test, committed from the issue
-	# (da-run pushes the task branch and removes its clone after success)
-	ws="$BATS_TEST_TMPDIR/pushed"
-	git clone -q -b dev-agents/1-add-a-shout-option-to-greet-sh "$DEMO_DIR/greet.git" "$ws"
-	[ "$(git -C "$ws" log -1 --format=%s)" = "feat: Add a --shout option to greet.sh (#1)" ]
+	# the finished work is squash-merged into main: --shout and its test
+	ws="$BATS_TEST_TMPDIR/main"
+	git clone -q -b main "$DEMO_DIR/greet.git" "$ws"
+	[ "$(git -C "$ws" rev-list --count HEAD)" -eq 2 ]
+	[[ "$(git -C "$ws" log -1 --format=%s)" == *"Add a --shout option to greet.sh"* ]]
 	[ "$(cd "$ws" && ./greet.sh --shout Ada)" = "HELLO, ADA!" ]
+	[ "$(cd "$ws" && ./greet.sh Ada)" = "Hello, Ada!" ]
+	[ -f "$ws/tests/test_shout.sh" ]
 	grep -q "^2 passed, 0 failed" "$DEMO_DIR"/home/data/runs/*/*verify-qa-test.log
+	# and the issue was told
+	grep -qi "merged" "$DEMO_DIR/home/data/local-forge/sample+greet/comments/1.log"
 }
 
 @test "the demo without an agent stops with one line naming what to install" {
