@@ -125,3 +125,55 @@ restart_server() { # mode
 	[ "$(field reset_at)" = 2030-03-17T17:46:40Z ]
 	grep -q '"type":"rate_limit_event"' "$RUN/implementer.events.jsonl"
 }
+
+@test "real claude: a whole da-run with a real IMPLEMENT stage, reviewed and merged on the local forge" {
+	# the project's workflow: implement (real claude), verify, finalize
+	origin="$BATS_TEST_TMPDIR/origin.git"
+	git init -q --bare -b main "$origin"
+	git clone -q "$origin" "$BATS_TEST_TMPDIR/seed" 2>/dev/null
+	(cd "$BATS_TEST_TMPDIR/seed" && echo hello >README && git add README &&
+		git -c user.name=t -c user.email=t@t commit -qm init && git push -q origin HEAD:main)
+	ln -s "$REPO_ROOT/workflows" "$DA_HOME/workflows"
+	cat >"$BATS_TEST_TMPDIR/implement-only.yaml" <<'W'
+stages:
+  - name: implement
+    kind: agent
+    role: implementer
+    session: fresh
+    prompt: implement
+  - name: verify
+    kind: gate
+  - name: finalize
+    kind: commit
+    message: "{{commit_type}}: {{issue_title}} (#{{issue_number}})"
+W
+	mkdir -p "$DA_HOME/projects" "$DA_HOME/data/local-forge/me+app/issues"
+	printf 'repo: me/app\nforge: local\nremote: %s\nmerge: auto\ncommands:\n  test: test -f hello.txt && echo "1 passed"\nworkflows:\n  feature: %s\n' \
+		"$origin" "$BATS_TEST_TMPDIR/implement-only.yaml" >"$DA_HOME/projects/app.yaml"
+	printf 'number: 5\ntitle: Say hello\nbody: write hello.txt\nlabels: [dev-agents]\n' \
+		>"$DA_HOME/data/local-forge/me+app/issues/5.yaml"
+	printf '  reviewer: { hang_timeout_seconds: 120, timeout_seconds: 300 }\n' >>"$DA_HOME/config.yaml"
+	run da-enqueue --project app --repo me/app --issue 5 --title "Say hello"
+	[ "$status" -eq 0 ]
+	name=$(basename "$(ls "$DA_QUEUE"/pending/app/*.yaml)" .yaml)
+	# the API fake writes into the task's workspace, where da-run clones
+	kill "$SERVER_PID" && wait "$SERVER_PID" 2>/dev/null || true
+	rm -f "$BATS_TEST_TMPDIR/port"
+	ws="$DA_HOME/data/work/app/$name"
+	node "$TESTS_DIR/fakes/anthropic-server.js" "$BATS_TEST_TMPDIR/port" "$ws" "$API_LOG" 3>&- &
+	SERVER_PID=$!
+	for _ in $(seq 100); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.1; done
+	ANTHROPIC_BASE_URL="http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")"
+	export ANTHROPIC_BASE_URL
+	run da-process --once
+	runs="$DA_HOME/data/runs/$name"
+	[ -n "$(ls "$DA_QUEUE/completed/app")" ] || { echo "$output"; cat "$runs/runner.log"; return 1; }
+	# the stage ran the real CLI: its event stream was parsed into the summary
+	grep -A8 "name: implement\$" "$runs/summary.yaml" | grep -q "turns: [1-9]"
+	grep -q '"type":"result"' "$runs"/implementer.events.jsonl
+	# and the work reached main through review and a squash merge
+	git clone -q -b main "$origin" "$BATS_TEST_TMPDIR/main"
+	[ "$(cat "$BATS_TEST_TMPDIR/main/hello.txt")" = "hello from the contract test" ]
+	[ -f "$BATS_TEST_TMPDIR/main/bash-ran.txt" ]
+	grep -q "APPROVE" "$runs"/review-1/review.yaml
+}

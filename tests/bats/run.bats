@@ -202,7 +202,7 @@ R
 	process_once
 	[ -f "$DA_QUEUE/pending/demo/$NAME.yaml" ]
 	grep -A1 "name: design\$" "$RUNS/state.yaml" | grep -q "status: done"
-	! grep -q "name: implement\$" "$RUNS/state.yaml"
+	run ! grep -q "name: implement\$" "$RUNS/state.yaml"
 	rm "$DA_HOME/data/.pause"
 	cat >"$DA_FAKE_RULES" <<'R'
 Implement success sum.txt=a+b
@@ -218,8 +218,8 @@ R
 # the pid of a descendant of $1 named $2 (da-process runs its runner
 # from a per-project worker), polled for
 descendant() {
-	local i p q level
-	for i in $(seq 1 600); do
+	local p q level
+	for _ in $(seq 1 600); do
 		level=$1
 		while [ -n "$level" ]; do
 			for p in $level; do
@@ -227,7 +227,7 @@ descendant() {
 			done
 			q=""
 			for p in $level; do q="$q $(pgrep -P "$p" | tr '\n' ' ')"; done
-			level=$(echo $q)
+			level=$(printf '%s\n' "$q" | xargs)
 		done
 		sleep 0.05
 	done
@@ -241,8 +241,8 @@ Implement hang
 R
 	mv "$TASK" "$DA_QUEUE/pending/demo/"
 	da-process --once >"$BATS_TEST_TMPDIR/p1.out" 2>&1 &
-	local proc=$! runner agent i
-	for i in $(seq 1 600); do
+	local proc=$! runner agent
+	for _ in $(seq 1 600); do
 		grep -A1 "name: implement\$" "$RUNS/state.yaml" 2>/dev/null | grep -q "status: running" && break
 		sleep 0.05
 	done
@@ -385,7 +385,7 @@ R
 	# the finding on a diff line is an inline comment; the other is not
 	grep -q "path: sum.txt" "$LF"/reviews/*.log
 	grep -q "name the operands" "$LF"/reviews/*.log
-	! grep -q "path: nowhere.c" "$LF"/reviews/*.log
+	run ! grep -q "path: nowhere.c" "$LF"/reviews/*.log
 	grep -q "pull request #.* merged" "$LF/comments/42.log"
 	# a rerun after everything is done changes nothing: no second PR or comment
 	run da-run "$TASK"

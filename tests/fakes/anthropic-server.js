@@ -4,8 +4,9 @@
 // SSE shape (message_start, content_block_start/delta/stop, message_delta,
 // message_stop). The agent loop (a request that offers the Write tool) is
 // scripted: 1) Write <dir>/hello.txt, 2) Bash writing <dir>/bash-ran.txt,
-// 3) a final text. Any other request (titles, quota probes) gets a short
-// text. Usage: anthropic-server.js PORTFILE DIR [LOGFILE]
+// 3) a final text. A review prompt (one asking for a JSON "verdict", as
+// da-review's does) is answered with an APPROVE verdict at once. Any other
+// request (titles, quota probes) gets a short text. Usage: anthropic-server.js PORTFILE DIR [LOGFILE]
 // FAKE_API_MODE=rate_limit answers every agent-loop request with a 429
 // rate_limit_error; FAKE_API_MODE=usage_window with a 429 carrying the
 // unified rate-limit headers of a used-up subscription window (reset at
@@ -39,8 +40,22 @@ function isAgentLoop(body) {
   return Array.isArray(body.tools) && body.tools.some((t) => t.name === 'Write');
 }
 
+// All the text the user side of the conversation holds.
+function userText(body) {
+  let text = '';
+  for (const m of body.messages || []) {
+    if (m.role !== 'user') continue;
+    if (typeof m.content === 'string') text += m.content;
+    else for (const b of m.content || []) if (b.type === 'text') text += b.text;
+  }
+  return text;
+}
+
+const VERDICT = '```json\n{"verdict": "APPROVE", "summary": "Looks right.", "findings": []}\n```';
+
 function reply(body) {
   if (!isAgentLoop(body)) return { blocks: [{ type: 'text', text: 'Fake title' }], stop: 'end_turn' };
+  if (userText(body).includes('"verdict"')) return { stop: 'end_turn', blocks: [{ type: 'text', text: VERDICT }] };
   switch (step(body)) {
   case 0:
     return { stop: 'tool_use', blocks: [{ type: 'tool_use', name: 'Write',
