@@ -223,3 +223,31 @@ onboard() { da-onboard myorg/myapp --remote "$BARE" "$@"; }
 	run "$REPO_ROOT/onboard" --help
 	[[ "$output" == *"--install-cron"* ]]
 }
+
+@test "onboarding against gitea: labels, workflow and the secret (plain, as Gitea takes it)" {
+	node "$TESTS_DIR/fakes/github-server.js" --port-file "$BATS_TEST_TMPDIR/port" --parent $$ --gitea \
+		--tokens "$WRITER_TOKEN=writer-bot" 3>&- &
+	FAKE_PID=$!
+	for _ in $(seq 300); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.1; done
+	FAKE="http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")"
+	ctl POST /__repo "{\"full_name\":\"myorg/myapp\",\"default_branch\":\"main\",\"bare\":\"$BARE\"}" >/dev/null
+	DEV_AGENTS_PAT=$PAT run onboard --forge gitea --api-url "$FAKE"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "${lines[3]}" == "4/6 labels: done (created dev-agents, pipeline-failed)" ]]
+	[[ "${lines[4]}" == "5/6 workflow: done"* ]]
+	[[ "${lines[5]}" == "6/6 secret: done"* ]]
+	grep -qx 'forge: gitea' "$DA_HOME/projects/myapp.yaml"
+	run state "s.repos['myorg/myapp'].labels.map(l=>l.name).sort().join(',')"
+	[ "$output" = "dev-agents,pipeline-failed" ]
+	git -C "$BARE" show main:.github/workflows/dev-agents-dispatch.yml | grep -q "me/dev-agents"
+	run state "s.repos['myorg/myapp'].secrets.DEV_AGENTS_PAT.data"
+	[ "$output" = "$PAT" ]
+	# and a second run is all "already done"
+	DEV_AGENTS_PAT=$PAT run onboard --forge gitea --api-url "$FAKE"
+	[ "$status" -eq 0 ]
+	[[ "${lines[2]}" == "3/6 config: already done"* ]]
+	[[ "${lines[3]}" == "4/6 labels: already done"* ]]
+	[[ "${lines[4]}" == "5/6 workflow: already done"* ]]
+	[[ "${lines[5]}" == "6/6 secret: already done"* ]]
+}
