@@ -10,6 +10,7 @@ PREFIX   ?= /usr/local
 DESTDIR  ?=
 CC       ?= cc
 SAN      ?=
+JOBS     ?= $(shell nproc 2>/dev/null || echo 2)
 
 CSTD     := -std=c11 -D_GNU_SOURCE
 WARN     := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
@@ -78,14 +79,14 @@ deps:
 # AddressSanitizer + UndefinedBehaviorSanitizer.
 test: deps
 	@$(MAKE) --no-print-directory check-static
-	@$(MAKE) --no-print-directory build-all
-	@$(MAKE) --no-print-directory SAN=1 build-all
+	@$(MAKE) --no-print-directory -j$(JOBS) build-all
+	@$(MAKE) --no-print-directory -j$(JOBS) SAN=1 build-all
 	@tests/run-all
 
 # The suite without the apt-get check (both builds must be current).
 test-only:
-	@$(MAKE) --no-print-directory build-all
-	@$(MAKE) --no-print-directory SAN=1 build-all
+	@$(MAKE) --no-print-directory -j$(JOBS) build-all
+	@$(MAKE) --no-print-directory -j$(JOBS) SAN=1 build-all
 	@tests/run-all
 
 build-all: $(PROGS) $(UNITS)
