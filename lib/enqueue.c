@@ -96,26 +96,7 @@ int da_check_repo(const char *repo)
 
 void da_title_slug(const char *title, char *buf, size_t size)
 {
-	size_t len = 0, max = size - 1 < DA_SLUG_MAX ? size - 1 : DA_SLUG_MAX;
-	bool dash = false;
-
-	for (const unsigned char *p = (const unsigned char *)title; *p && len < max; p++) {
-		unsigned char c = *p;
-
-		if (c >= 'A' && c <= 'Z')
-			c = (unsigned char)(c - 'A' + 'a');
-		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-			if (dash && len > 0 && len + 1 < max)
-				buf[len++] = '-';
-			buf[len++] = (char)c;
-			dash = false;
-		} else {
-			dash = true;
-		}
-	}
-	buf[len] = '\0';
-	if (!len)
-		snprintf(buf, size, "task");
+	da_slug(title, DA_SLUG_MAX, buf, size);
 }
 
 static int check_labels(const struct da_enqueue_req *req)

@@ -2,8 +2,8 @@
 #include "git_impl.h"
 
 #include "err.h"
+#include "paths.h"
 
-#include <ctype.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -227,31 +227,17 @@ int da_git_strip_prefix_dup(const char *name, const char *prefix, char **out)
 int da_git_task_branch_name(long issue, const char *title, char **out)
 {
 	char slug[41];
-	size_t n = 0;
-	bool dash = false;
 
 	*out = NULL;
 	if (issue <= 0)
 		return da_errf(DA_EUSAGE, "task branch: bad issue number %ld", issue);
-	for (const char *p = title ? title : ""; *p && n < sizeof slug - 1; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (c < 0x80 && isalnum(c)) {
-			if (dash && n > 0 && n < sizeof slug - 2)
-				slug[n++] = '-';
-			dash = false;
-			slug[n++] = (char)tolower(c);
-		} else {
-			dash = true;
-		}
-	}
-	slug[n] = '\0';
+	da_slug(title ? title : "", sizeof slug - 1, slug, sizeof slug);
 	size_t len = strlen(DA_GIT_BRANCH_PREFIX) + 24 + sizeof slug;
 
 	*out = malloc(len);
 	if (!*out)
 		return da_errf(DA_ERUNTIME, "out of memory");
-	snprintf(*out, len, DA_GIT_BRANCH_PREFIX "%ld-%s", issue, n ? slug : "task");
+	snprintf(*out, len, DA_GIT_BRANCH_PREFIX "%ld-%s", issue, slug);
 	return 0;
 }
 

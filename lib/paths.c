@@ -131,6 +131,32 @@ int da_check_project_name(const char *name)
 	return 0;
 }
 
+void da_slug(const char *text, size_t max, char *buf, size_t size)
+{
+	size_t len = 0;
+	bool dash = false;
+
+	if (size - 1 < max)
+		max = size - 1;
+	for (const unsigned char *p = (const unsigned char *)text; *p && len < max; p++) {
+		unsigned char c = *p;
+
+		if (c >= 'A' && c <= 'Z')
+			c = (unsigned char)(c - 'A' + 'a');
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+			if (dash && len > 0 && len + 1 < max)
+				buf[len++] = '-';
+			buf[len++] = (char)c;
+			dash = false;
+		} else {
+			dash = true;
+		}
+	}
+	buf[len] = '\0';
+	if (!len)
+		snprintf(buf, size, "task");
+}
+
 int da_pause_path(char *buf, size_t size)
 {
 	return da_pathf(buf, size, "%s/data/.pause", da_home());

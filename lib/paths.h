@@ -29,6 +29,11 @@ void da_paths_reset(void);
  * records a message naming the name and returns DA_EUSAGE. */
 int da_check_project_name(const char *name);
 
+/* A slug of `text` for file and branch names: lower-case ASCII letters and
+ * digits, every run of anything else one '-', none leading or trailing,
+ * at most `max` bytes (and size - 1); "task" when nothing is left. */
+void da_slug(const char *text, size_t max, char *buf, size_t size);
+
 /* $DA_HOME/data/.pause */
 int da_pause_path(char *buf, size_t size);
 bool da_paused(void);
