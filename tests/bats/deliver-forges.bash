@@ -1,0 +1,154 @@
+# Helpers for deliver-forges.bats: a whole pipeline through da-process on
+# the github or gitea forge, the forge being the fake server
+# (tests/fakes/github-server.js) whose repository is a local bare repo.
+
+WRITER_TOKEN=ghp_writerDELIVER0123456789abcdef
+REVIEW_TOKEN=ghp_reviewerDELIVER9876543210fedc
+ISSUE=7
+BRANCH=dev-agents/7-add-sum
+
+# df_setup github|gitea: a private queue and home, the fake forge with
+# octo/demo backed by $ORIGIN (main: one commit), issue #7 on it, and the
+# project demo pointing at both.
+df_setup() {
+	KIND=$1
+	da_setup
+	export DA_AGENT_BACKOFF_MS=10 DA_HTTP_BACKOFF_MS=20 DA_HTTP_TIMEOUT_MS=20000
+	export DA_FAKE_STATE_DIR="$BATS_TEST_TMPDIR/fake-state"
+	export DA_FAKE_LOG="$BATS_TEST_TMPDIR/agent-calls.jsonl"
+	export CLAUDE_CODE_OAUTH_TOKEN=fake-oauth IS_SANDBOX=1
+	export DA_GITHUB_TOKEN=$WRITER_TOKEN DA_REVIEW_TOKEN=$REVIEW_TOKEN
+	unset ANTHROPIC_API_KEY DA_CLAUDE_BIN DA_FAKE_SCENARIO DA_PAUSE_FILE DA_GITHUB_API DA_GITEA_API
+	printf 'agents:\n  pass_env: [DA_FAKE_*]\n' >"$DA_HOME/config.yaml"
+	ln -s "$REPO_ROOT/workflows" "$DA_HOME/workflows"
+
+	ORIGIN="$BATS_TEST_TMPDIR/origin.git"
+	git init -q --bare -b main "$ORIGIN"
+	git clone -q "$ORIGIN" "$BATS_TEST_TMPDIR/seed" 2>/dev/null
+	(cd "$BATS_TEST_TMPDIR/seed" && echo hello >README && git add README &&
+		git -c user.name=t -c user.email=t@t commit -qm init && git push -q origin HEAD:main)
+
+	# the gate: one old test, and QA's once it exists
+	printf '#!/bin/sh\nif [ -f test_sum.txt ]; then echo "2 passed"; else echo "1 passed"; fi\n' \
+		>"$BATS_TEST_TMPDIR/run-tests"
+	chmod +x "$BATS_TEST_TMPDIR/run-tests"
+	cat >"$BATS_TEST_TMPDIR/rules" <<'R'
+Design success SPEC.md=the spec
+Implement success sum.txt=a+b
+QA success test_sum.txt=sum(1,2)==3
+R
+	export DA_FAKE_RULES="$BATS_TEST_TMPDIR/rules"
+	# the pre-push reviewer's answer: one finding on a diff line, so the
+	# posted review carries an inline comment the forge must accept
+	printf '%s\n' '{"verdict": "APPROVE", "summary": "Adds sum.", "findings": [{"severity": "minor", "file": "sum.txt", "line": 1, "message": "name the operands"}]}' \
+		>"$BATS_TEST_TMPDIR/approve"
+	export DA_FAKE_REPLY="$BATS_TEST_TMPDIR/approve"
+
+	start_fake
+	mkdir -p "$DA_HOME/projects"
+	cat >"$DA_HOME/projects/demo.yaml" <<Y
+repo: octo/demo
+forge: $KIND
+api_url: $FAKE
+remote: $ORIGIN
+default_branch: main
+commands:
+  test: $BATS_TEST_TMPDIR/run-tests
+Y
+}
+
+start_fake() {
+	local gitea=()
+	[ "$KIND" = gitea ] && gitea=(--gitea)
+	node "$TESTS_DIR/fakes/github-server.js" --port-file "$BATS_TEST_TMPDIR/port" --parent $$ \
+		--tokens "$WRITER_TOKEN=writer-bot,$REVIEW_TOKEN=review-bot" "${gitea[@]}" 3>&- &
+	FAKE_PID=$!
+	for _ in $(seq 400); do [ -s "$BATS_TEST_TMPDIR/port" ] && break; sleep 0.05; done
+	FAKE="http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")"
+	ctl POST /__repo "{\"full_name\":\"octo/demo\",\"default_branch\":\"main\",\"bare\":\"$ORIGIN\"}" >/dev/null
+	ctl POST /__issue "{\"repo\":\"octo/demo\",\"number\":$ISSUE,\"title\":\"Add sum\",\"body\":\"Add a sum.\",\"labels\":[\"dev-agents\"]}" >/dev/null
+}
+
+df_teardown() {
+	if [ -n "${FAKE:-}" ]; then
+		curl -s -X POST "$FAKE/__shutdown" >/dev/null || true
+		wait "$FAKE_PID" 2>/dev/null || true
+	fi
+}
+
+ctl() { curl -sf -X "$1" "$FAKE$2" ${3:+-d "$3"}; }
+
+# q 'JS expression over s (the fake's /__state) and r (octo/demo)'
+q() {
+	ctl GET /__state | node -e "const s=JSON.parse(require('fs').readFileSync(0));
+const r=s.repos['octo/demo'];const prs=r.issues.filter((i)=>i.pr);console.log($1)"
+}
+
+enqueue_issue() {
+	da-enqueue --project demo --issue "$ISSUE" --title "Add sum" >/dev/null
+}
+
+process_once() {
+	run da-process --once
+	echo "$output"
+}
+
+task_in() { # STATE: the task file is in that queue state
+	[ "$(find "$DA_QUEUE/$1/demo" -name '*.yaml' 2>/dev/null | wc -l)" -eq 1 ]
+}
+
+assert_no_violations() {
+	run ctl GET /__violations
+	[ "$output" = "[]" ] || { echo "violations: $output"; return 1; }
+}
+
+# The one PR: head is the task branch, against main, opened by the writer.
+assert_one_pr() {
+	[ "$(q 'prs.length')" -eq 1 ] || { echo "PRs: $(q 'JSON.stringify(prs)')"; return 1; }
+	[ "$(q 'prs[0].pr.head')" = "$BRANCH" ]
+	[ "$(q 'prs[0].pr.base')" = main ]
+	[ "$(q 'prs[0].user')" = writer-bot ]
+}
+
+# Merged by the writer as one squash commit on main holding the work.
+assert_merged() {
+	[ "$(q 'prs[0].pr.merged')" = true ]
+	[ "$(q 'r.merges.length')" -eq 1 ]
+	[ "$(q 'r.merges[0].user')" = writer-bot ]
+	[ "$(q 'r.merges[0].method')" = squash ]
+	[ "$(git -C "$ORIGIN" rev-list --count main)" -eq 2 ]
+	[ "$(git -C "$ORIGIN" rev-parse main)" = "$(q 'r.merges[0].sha')" ]
+	[ "$(git -C "$ORIGIN" log -1 --format=%P main | wc -w)" -eq 1 ]
+	[ "$(git -C "$ORIGIN" show main:sum.txt)" = "a+b" ]
+	git -C "$ORIGIN" cat-file -e main:test_sum.txt
+}
+
+# Every review on the PR is the reviewer's, never the writer's; the last
+# one approves.
+assert_reviewed_by_reviewer() {
+	[ "$(q 'r.reviews.length')" -ge 1 ]
+	[ "$(q 'r.reviews.every((v)=>v.user.login==="review-bot")')" = true ]
+	[ "$(q 'r.reviews[r.reviews.length-1].state')" = APPROVED ]
+	[ "$(q 'r.reviews[r.reviews.length-1].number')" = "$(q 'prs[0].number')" ]
+}
+
+# Exactly one writer comment on the issue, and it names the PR.
+assert_issue_commented() {
+	local n
+	n=$(q 'prs[0].number')
+	[ "$(q "r.comments.filter((c)=>c.number===$ISSUE).length")" -eq 1 ]
+	[ "$(q "r.comments.find((c)=>c.number===$ISSUE).user.login")" = writer-bot ]
+	[ "$(q "/#$n\\b/.test(r.comments.find((c)=>c.number===$ISSUE).body)")" = true ]
+}
+
+# No token in anything the run left: run records, queue, agent calls, and
+# no token variable in an agent's environment.
+assert_no_token_leak() {
+	local hits
+	hits=$(grep -rlF -e "$WRITER_TOKEN" -e "$REVIEW_TOKEN" "$DA_HOME/data" "$DA_QUEUE" \
+		"$BATS_TEST_TMPDIR/agent-calls.jsonl" 2>/dev/null || true)
+	[ -z "$hits" ] || { echo "token found in: $hits"; return 1; }
+	[ -s "$BATS_TEST_TMPDIR/agent-calls.jsonl" ]
+	run grep -E '"(DA_GITHUB_TOKEN|DA_REVIEW_TOKEN|GH_TOKEN|GITHUB_TOKEN)"' "$BATS_TEST_TMPDIR/agent-calls.jsonl"
+	[ "$status" -eq 1 ]
+}
