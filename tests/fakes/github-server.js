@@ -137,6 +137,8 @@ async function api(req, res, url, body, hasBody) {
   if (!repo) return reply(404, { message: 'Not Found' });
   const ctx = { st, repo, params, query: url.searchParams, pathname: url.pathname, body: body || {}, user };
   const [status, out, headers] = route.handler(ctx);
+  // done, but the answer is late: a client killed meanwhile never learns
+  if (inj && inj.hold_ms) await new Promise((r) => setTimeout(r, inj.hold_ms));
   return reply(status, out, headers);
 }
 
