@@ -84,8 +84,22 @@ q() {
 const r=s.repos['octo/demo'];const prs=r.issues.filter((i)=>i.pr);console.log($1)"
 }
 
+# The task: on github from the webhook GitHub sends when the issue gets
+# its label (a real recorded payload, made about octo/demo#7; da-enqueue
+# finds the project by its repo:), on gitea by hand.
 enqueue_issue() {
-	da-enqueue --project demo --issue "$ISSUE" --title "Add sum" >/dev/null
+	if [ "$KIND" = gitea ]; then
+		da-enqueue --project demo --issue "$ISSUE" --title "Add sum" >/dev/null
+		return
+	fi
+	jq --argjson n "$ISSUE" '[.[] | select(.name == "issues").examples[] | select(.action == "labeled")][0]
+		| .repository.full_name = "octo/demo" | .repository.name = "demo"
+		| .issue.number = $n | .issue.title = "Add sum" | .issue.body = "Add a sum."
+		| .issue.labels = [{"name": "dev-agents"}] | .label.name = "dev-agents"' \
+		"$TESTS_DIR/node_modules/@octokit/webhooks-examples/api.github.com/index.json" >"$BATS_TEST_TMPDIR/event.json"
+	run da-enqueue --event "$BATS_TEST_TMPDIR/event.json"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == "queued octo/demo#$ISSUE as pending/demo/"* ]] || { echo "$output"; return 1; }
 }
 
 process_once() {
@@ -110,7 +124,8 @@ assert_one_pr() {
 	[ "$(q 'prs[0].user')" = writer-bot ]
 }
 
-# Merged by the writer as one squash commit on main holding the work.
+# Merged by the writer as one squash commit on main holding the work
+# (sum.txt is $1, default a+b).
 assert_merged() {
 	[ "$(q 'prs[0].pr.merged')" = true ]
 	[ "$(q 'r.merges.length')" -eq 1 ]
@@ -119,7 +134,7 @@ assert_merged() {
 	[ "$(git -C "$ORIGIN" rev-list --count main)" -eq 2 ]
 	[ "$(git -C "$ORIGIN" rev-parse main)" = "$(q 'r.merges[0].sha')" ]
 	[ "$(git -C "$ORIGIN" log -1 --format=%P main | wc -w)" -eq 1 ]
-	[ "$(git -C "$ORIGIN" show main:sum.txt)" = "a+b" ]
+	[ "$(git -C "$ORIGIN" show main:sum.txt)" = "${1:-a+b}" ]
 	git -C "$ORIGIN" cat-file -e main:test_sum.txt
 }
 
@@ -151,4 +166,74 @@ assert_no_token_leak() {
 	[ -s "$BATS_TEST_TMPDIR/agent-calls.jsonl" ]
 	run grep -E '"(DA_GITHUB_TOKEN|DA_REVIEW_TOKEN|GH_TOKEN|GITHUB_TOKEN)"' "$BATS_TEST_TMPDIR/agent-calls.jsonl"
 	[ "$status" -eq 1 ]
+}
+
+# Open, a draft (Gitea has no draft flag: its drafts are "WIP:" titles),
+# labelled pipeline-failed, that label made on the repository; nothing
+# merged.
+assert_failed_draft() {
+	[ "$(q 'prs[0].state')" = open ]
+	if [ "$KIND" = gitea ]; then
+		[ "$(q '/^WIP:/i.test(prs[0].title)')" = true ]
+	else
+		[ "$(q 'prs[0].pr.draft')" = true ]
+	fi
+	[ "$(q 'prs[0].labels.join(",")')" = pipeline-failed ]
+	[ "$(q 'r.labels.some((l)=>l.name==="pipeline-failed")')" = true ]
+	[ "$(q 'r.merges.length')" -eq 0 ]
+	[ "$(git -C "$ORIGIN" rev-list --count main)" -eq 1 ]
+}
+
+# API requests the client made, "METHOD path" (no query, no /api/v1).
+requests_made() {
+	ctl GET /__requests | node -e 'for (const r of JSON.parse(require("fs").readFileSync(0)))
+console.log(r.method + " " + r.path.replace(/^\/api\/v1/, "").replace(/\?.*/, ""))'
+}
+
+# the pid of a descendant of $1 named $2 (da-process runs its runner
+# from a per-project worker), polled for
+descendant() {
+	local p q level
+	for _ in $(seq 1 600); do
+		level=$1
+		while [ -n "$level" ]; do
+			for p in $level; do
+				[ "$(ps -o comm= -p "$p" 2>/dev/null)" = "$2" ] && { echo "$p"; return 0; }
+			done
+			q=""
+			for p in $level; do q="$q $(pgrep -P "$p" | tr '\n' ' ')"; done
+			level=$(printf '%s\n' "$q" | xargs)
+		done
+		sleep 0.05
+	done
+	return 1
+}
+
+# wait_for CMD...: poll until CMD succeeds; fail after WAIT_S (60) s.
+wait_for() {
+	local deadline=$((SECONDS + ${WAIT_S:-60}))
+	until "$@"; do
+		[ "$SECONDS" -lt "$deadline" ] || { echo "timed out waiting for: $*" >&2; return 1; }
+		sleep 0.05
+	done
+}
+
+request_seen() { # METHOD PATH-REGEX
+	requests_made | grep -qE "^$1 $2\$"
+}
+
+# crash_after METHOD PATH-REGEX: run da-process once; the forge carries
+# out the first such request but holds its answer back, and da-run is
+# killed (SIGKILL) right then, as a crash or a power cut would. The task
+# is back in pending, the forge has acted, da-run never heard.
+crash_after() {
+	ctl POST /__inject "{\"path\":\"$2\",\"method\":\"$1\",\"hold_ms\":600000}" >/dev/null
+	da-process --once >"$BATS_TEST_TMPDIR/crashed.out" 2>&1 &
+	local proc=$! runner
+	runner=$(descendant "$proc" da-run)
+	wait_for request_seen "$1" "$2"
+	kill -KILL "$runner"
+	wait "$proc" || true
+	cat "$BATS_TEST_TMPDIR/crashed.out"
+	task_in pending
 }

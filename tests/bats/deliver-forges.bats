@@ -29,3 +29,127 @@ success() {
 @test "gitea: an issue's task ends in a squash-merged PR, reviewed by the reviewer, the issue commented" {
 	success gitea
 }
+
+review_changes_then_approve() {
+	df_setup "$1"
+	printf '%s\n' '{"verdict": "REQUEST_CHANGES", "summary": "Wrong op.", "findings": [{"severity": "major", "file": "sum.txt", "line": 1, "message": "use plus-sign-fixed"}]}' \
+		>"$BATS_TEST_TMPDIR/changes"
+	cat >"$DA_FAKE_RULES" <<'R'
+plus-sign-fixed success sum.txt=a+b fixed
+Design success SPEC.md=the spec
+Implement success sum.txt=a+b
+QA success test_sum.txt=sum(1,2)==3
+R
+	# claude calls: design, implement, qa, review 1, fix, review 2
+	local a="$BATS_TEST_TMPDIR/approve"
+	export DA_FAKE_REPLY="$a,$a,$a,$BATS_TEST_TMPDIR/changes,$a,$a"
+	enqueue_issue
+	process_once
+	[ "$status" -eq 0 ]
+	task_in completed
+	# the fix went through the gates again before the PR
+	grep -rqx "verdict: REQUEST_CHANGES" "$DA_HOME"/data/runs/*/review-1/review.yaml
+	grep -rqx "verdict: APPROVE" "$DA_HOME"/data/runs/*/review-2/review.yaml
+	[ "$(git -C "$ORIGIN" log -1 --format=%s "$BRANCH")" = "fix: address review findings" ]
+	assert_one_pr
+	assert_merged "a+b fixed"
+	# the pre-push rounds stay local: the PR gets the final verdict only
+	[ "$(q 'r.reviews.length')" -eq 1 ]
+	assert_reviewed_by_reviewer
+	assert_issue_commented
+	assert_no_violations
+	assert_no_token_leak
+}
+
+@test "github: review requests changes, the implementer fixes them, the PR is merged with the fix" {
+	review_changes_then_approve github
+}
+
+@test "gitea: review requests changes, the implementer fixes them, the PR is merged with the fix" {
+	review_changes_then_approve gitea
+}
+
+gates_never_pass() {
+	df_setup "$1"
+	printf '#!/bin/sh\necho "0 passed"\n' >"$BATS_TEST_TMPDIR/run-tests"
+	enqueue_issue
+	process_once
+	[ "$status" -eq 0 ]
+	task_in failed
+	# the branch is pushed and a draft PR shows it
+	git -C "$ORIGIN" rev-parse -q --verify "$BRANCH"
+	assert_one_pr
+	assert_failed_draft
+	[ "$(q 'r.reviews.length')" -eq 0 ]
+	# the issue is told, with the PR's number and the gate's last lines
+	local n
+	n=$(q 'prs[0].number')
+	[ "$(q "r.comments.filter((c)=>c.number===$ISSUE).length")" -eq 1 ]
+	[ "$(q "r.comments.find((c)=>c.number===$ISSUE).user.login")" = writer-bot ]
+	[ "$(q "/#$n\\b/.test(r.comments.find((c)=>c.number===$ISSUE).body)")" = true ]
+	[ "$(q "r.comments.find((c)=>c.number===$ISSUE).body.includes('0 passed')")" = true ]
+	assert_no_violations
+	assert_no_token_leak
+}
+
+@test "github: gates that never pass leave a draft PR labelled pipeline-failed, the issue told why" {
+	gates_never_pass github
+}
+
+@test "gitea: gates that never pass leave a draft PR labelled pipeline-failed, the issue told why" {
+	gates_never_pass gitea
+}
+
+# The run is killed right after the forge created the PR, before da-run
+# heard of it; run again, it finds that PR instead of opening a second.
+crash_after_pr_created() {
+	df_setup "$1"
+	enqueue_issue
+	crash_after POST '/repos/octo/demo/pulls'
+	[ "$(q 'prs.length')" -eq 1 ]
+	process_once
+	[ "$status" -eq 0 ]
+	task_in completed
+	assert_one_pr
+	[ "$(requests_made | grep -c '^POST /repos/octo/demo/pulls$')" -eq 1 ]
+	assert_merged
+	assert_reviewed_by_reviewer
+	[ "$(q 'r.reviews.length')" -eq 1 ]
+	assert_issue_commented
+	assert_no_violations
+	assert_no_token_leak
+}
+
+@test "github: killed right after the PR was created, the task resumes with that PR and merges it" {
+	crash_after_pr_created github
+}
+
+@test "gitea: killed right after the PR was created, the task resumes with that PR and merges it" {
+	crash_after_pr_created gitea
+}
+
+# Killed after the forge merged, before da-run heard: the rerun merges
+# nothing twice and still tells the issue.
+crash_after_merge() {
+	df_setup "$1"
+	enqueue_issue
+	crash_after "$2" '/repos/octo/demo/pulls/[0-9]+/merge'
+	[ "$(q 'prs[0].pr.merged')" = true ]
+	process_once
+	[ "$status" -eq 0 ]
+	task_in completed
+	assert_one_pr
+	assert_merged
+	[ "$(q 'r.reviews.length')" -eq 1 ]
+	assert_issue_commented
+	assert_no_violations
+	assert_no_token_leak
+}
+
+@test "github: killed right after the merge, the task completes without merging or reviewing twice" {
+	crash_after_merge github PUT
+}
+
+@test "gitea: killed right after the merge, the task completes without merging or reviewing twice" {
+	crash_after_merge gitea POST
+}
