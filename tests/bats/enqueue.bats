@@ -240,6 +240,12 @@ check_queue_consistent() {
 	run ldd "$DA_BIN/da-enqueue"
 	[[ "$output" != *libgit2* ]]
 	[[ "$output" != *libcurl* ]]
+	# the release build is static: no git or curl code linked in either
+	run nm "$DA_BIN/da-enqueue"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *da_enqueue* ]]
+	[[ "$output" != *git_repository_open* ]]
+	[[ "$output" != *curl_easy_init* ]]
 }
 
 @test "da-enqueue has --help and --version" {
