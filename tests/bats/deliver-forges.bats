@@ -153,3 +153,104 @@ crash_after_merge() {
 @test "gitea: killed right after the merge, the task completes without merging or reviewing twice" {
 	crash_after_merge gitea POST
 }
+
+@test "github: the failure comment and the draft PR carry the failing gate's last lines, not an agent's log" {
+	skip "bug in lib/pipeline_fail.c last_gate_lines(): the newest *.log of the run record is implementer.output.log (the agent's event stream), not the gate log"
+	df_setup github
+	printf '#!/bin/sh\necho "0 passed"\necho "gate-tail: sum.txt is missing"\n' >"$BATS_TEST_TMPDIR/run-tests"
+	enqueue_issue
+	process_once
+	task_in failed
+	[ "$(q "r.comments.find((c)=>c.number===$ISSUE).body.includes('gate-tail: sum.txt is missing')")" = true ]
+	[ "$(q "r.comments.find((c)=>c.number===$ISSUE).body.includes('session_id')")" = false ]
+	[ "$(q "prs[0].body.includes('gate-tail: sum.txt is missing')")" = true ]
+	[ "$(q "prs[0].body.includes('session_id')")" = false ]
+}
+
+# The issue is queued again after the failure and the gates pass now: the
+# failed attempt's draft PR is the task's PR; it must be made ready for
+# review, or the forge refuses to merge a draft.
+retried_after_failure() {
+	df_setup "$1"
+	printf '#!/bin/sh\necho "0 passed"\n' >"$BATS_TEST_TMPDIR/run-tests"
+	enqueue_issue
+	process_once
+	task_in failed
+	assert_failed_draft
+	printf '#!/bin/sh\nif [ -f test_sum.txt ]; then echo "2 passed"; else echo "1 passed"; fi\n' \
+		>"$BATS_TEST_TMPDIR/run-tests"
+	enqueue_issue
+	process_once
+	[ "$status" -eq 0 ]
+	task_in completed
+	assert_one_pr
+	[ "$(q 'prs[0].pr.draft || /^WIP:/i.test(prs[0].title)')" = false ]
+	assert_merged
+	assert_reviewed_by_reviewer
+	assert_no_violations
+	assert_no_token_leak
+}
+
+@test "github: an issue queued again after a failure reuses the draft PR, makes it ready and merges it" {
+	skip "bug in lib/pipeline_forge.c da_pipeline_pr_step(): a found draft PR is reused as it is; the merge is refused (405) and the PR stays a draft"
+	retried_after_failure github
+}
+
+@test "gitea: an issue queued again after a failure reuses the draft PR, makes it ready and merges it" {
+	skip "bug in lib/pipeline_forge.c da_pipeline_pr_step(): a found draft (WIP:) PR is reused as it is; the merge is refused (405) and the PR stays a draft"
+	retried_after_failure gitea
+}
+
+@test "github: a long rate limit during delivery puts the task back with not_before; later it resumes with one PR and one review" {
+	skip "bug in lib/pipeline_forge.c: da_forge_status()->not_before is never copied into pl->not_before, so the task is requeued at once without a not_before"
+	df_setup github
+	ctl POST /__inject '{"path":"/pulls/[0-9]+/reviews$","method":"POST","status":403,"retry_after":3600,"body":{"message":"You have exceeded a secondary rate limit"}}' >/dev/null
+	enqueue_issue
+	process_once
+	[ "$status" -eq 0 ]
+	task_in pending
+	local task at
+	task=$(find "$DA_QUEUE/pending/demo" -name '*.yaml')
+	at=$(sed -n 's/^not_before: //p' "$task")
+	[ -n "$at" ]
+	# about an hour from now, as the forge said
+	[ "$(($(date -d "$at" +%s) - $(date +%s)))" -gt 3000 ]
+	[ "$(q 'prs.length')" -eq 1 ]
+	[ "$(q 'r.reviews.length')" -eq 0 ]
+	# the hour is over
+	sed -i '/^not_before: /d' "$task"
+	process_once
+	[ "$status" -eq 0 ]
+	task_in completed
+	assert_one_pr
+	assert_merged
+	[ "$(q 'r.reviews.length')" -eq 1 ]
+	assert_reviewed_by_reviewer
+	assert_issue_commented
+	assert_no_violations
+	assert_no_token_leak
+}
+
+forge_requests_logged() {
+	df_setup "$1"
+	enqueue_issue
+	process_once
+	task_in completed
+	local runs="$DA_HOME/data/runs"
+	grep -rqE "http GET (/api/v1)?/repos/octo/demo/pulls[^ ]* 200" "$runs"
+	grep -rqE "http POST (/api/v1)?/repos/octo/demo/pulls 201" "$runs"
+	grep -rqE "http POST (/api/v1)?/repos/octo/demo/pulls/8/reviews 200" "$runs"
+	grep -rqE "http (PUT|POST) (/api/v1)?/repos/octo/demo/pulls/8/merge 200" "$runs"
+	grep -rqE "http POST (/api/v1)?/repos/octo/demo/issues/7/comments 201" "$runs"
+	assert_no_token_leak
+}
+
+@test "github: every forge request of the delivery is in the run record, with its status and no token" {
+	skip "bug in lib/pipeline_forge.c da_pipeline_open_forge(): no .log_path, so the delivery's forge requests are logged nowhere"
+	forge_requests_logged github
+}
+
+@test "gitea: every forge request of the delivery is in the run record, with its status and no token" {
+	skip "bug in lib/pipeline_forge.c da_pipeline_open_forge(): no .log_path, so the delivery's forge requests are logged nowhere"
+	forge_requests_logged gitea
+}
