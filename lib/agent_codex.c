@@ -1,7 +1,13 @@
-/* Codex: `codex exec --json` (flags checked against codex-cli 0.169.0).
+/* Codex: `codex exec --json … -- -` (flags checked against codex-cli 0.169.0).
  *
- * stdin is /dev/null: codex exec reads stdin when it is not a terminal and
- * would block on an inherited pipe. There is no turn-limit flag; the hang
+ * The prompt goes on stdin: `codex exec --help` says "If not provided as an
+ * argument (or if `-` is used), instructions are read from stdin", and
+ * `exec resume --help` "[PROMPT] … If `-` is used, read from stdin". One
+ * argv string is capped at 128 KiB on Linux (MAX_ARG_STRLEN), and a prompt
+ * with a large spec and gate output can be bigger. `-` rather than no
+ * argument, so resume's SESSION_ID is never taken for the prompt. stdin is
+ * the prompt file, never an inherited pipe (codex reads it to EOF and would
+ * block on one). There is no turn-limit flag; the hang
  * detector, the wall clock and the task budget bound a run. Events:
  * thread.started (thread_id), turn.started, item.started/updated/completed
  * (agent_message carries text; type "error" items are warnings), turn.completed
@@ -41,7 +47,7 @@ static int build_argv(const struct da_agent_call *c, struct da_argv *a)
 		rc |= push_common(c, a);
 		rc |= da_argv_push(a, "--");
 	}
-	rc |= da_argv_push(a, c->prompt);
+	rc |= da_argv_push(a, "-");	/* the prompt: read from stdin */
 	return rc ? -1 : 0;
 }
 
@@ -130,6 +136,7 @@ const struct da_agent_backend_ops da_agent_codex_ops = {
 	.plain_env = plain_env,
 	.config_env = "CODEX_HOME",
 	.config_sub = "codex",
+	.prompt_on_stdin = true,
 	.creds = creds,
 	.build_argv = build_argv,
 	.on_event = on_event,

@@ -1,30 +1,30 @@
-/* Gemini CLI: `gemini --prompt=… -o stream-json --yolo --skip-trust`
+/* Gemini CLI: `gemini -p "" -o stream-json --yolo --skip-trust <prompt`
  * (flags checked against gemini 0.61.0).
  *
  * --skip-trust: a fresh workspace is not in trustedFolders.json, and
  * headless gemini exits 55 (FatalUntrustedWorkspaceError) without it.
- * The prompt is passed as --prompt=TEXT so a prompt starting with '-' is
- * not read as an option. There is no turn-limit flag (the limit is a
- * settings key); exit 53 still means the turn limit was hit. Events: init
+ * The prompt goes on stdin: one argv string is capped at 128 KiB on Linux
+ * (MAX_ARG_STRLEN). `--help` says of -p "Run in non-interactive (headless)
+ * mode with the given prompt. Appended to input on stdin (if any)"; the
+ * CLI reads a non-terminal stdin (up to 8 MiB) and sends "STDIN\n\nP",
+ * or STDIN alone when P is empty. So -p is given, empty: it keeps the run
+ * headless and adds nothing to the prompt. There is no turn-limit flag
+ * (the limit is a settings key); exit 53 still means the turn limit was hit. Events: init
  * (session_id), message (role, content, delta), tool_use, tool_result,
  * error, result (status, error, stats). Exit codes: 41 auth, 42 input,
  * 44 sandbox, 52 config, 53 turn limit, 54 tool, 55 untrusted, 130 cancel. */
 #include "agent_backend.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 static int build_argv(const struct da_agent_call *c, struct da_argv *a)
 {
-	char *prompt = NULL;
 	int rc = 0;
 
-	if (asprintf(&prompt, "--prompt=%s", c->prompt) < 0)
-		return -1;
 	rc |= da_argv_push(a, c->command);
-	rc |= da_argv_push(a, prompt);
-	free(prompt);
+	rc |= da_argv_push(a, "-p");
+	rc |= da_argv_push(a, "");	/* the prompt itself is stdin */
 	rc |= da_argv_push(a, "-o");
 	rc |= da_argv_push(a, "stream-json");
 	rc |= da_argv_push(a, "--yolo");
@@ -149,6 +149,7 @@ const struct da_agent_backend_ops da_agent_gemini_ops = {
 	.plain_env = plain_env,
 	.config_env = "GEMINI_CLI_HOME",
 	.config_sub = "gemini",
+	.prompt_on_stdin = true,
 	.creds = creds,
 	.build_argv = build_argv,
 	.on_event = on_event,

@@ -1,5 +1,13 @@
-/* opencode: `opencode run --format json` (flags checked against opencode
- * 1.18.33).
+/* opencode: `opencode run --format json <prompt` (flags checked against
+ * opencode 1.18.33).
+ *
+ * The prompt goes on stdin, with no message argument: one argv string is
+ * capped at 128 KiB on Linux (MAX_ARG_STRLEN). `run --help` does not say
+ * so, but `opencode run` reads a non-terminal stdin to EOF and sends
+ * "MESSAGE\n" + STDIN, or STDIN alone when no message is given (checked in
+ * the 1.18.33 binary, and by a run against a loopback provider that got a
+ * 220 KiB stdin prompt whole). It would also quote a message argument
+ * holding a space, so stdin is the faithful channel as well.
  *
  * --auto approves permissions that are not explicitly denied (headless:
  * nobody answers a prompt). No turn-limit flag. Events: step_start,
@@ -28,8 +36,6 @@ static int build_argv(const struct da_agent_call *c, struct da_argv *a)
 		rc |= da_argv_push(a, "--session");
 		rc |= da_argv_push(a, c->resume_id);
 	}
-	rc |= da_argv_push(a, "--");
-	rc |= da_argv_push(a, c->prompt);
 	return rc ? -1 : 0;
 }
 
@@ -109,6 +115,7 @@ const struct da_agent_backend_ops da_agent_opencode_ops = {
 	.plain_env = plain_env,
 	.config_env = NULL,	/* XDG_* under the agent home, set in agent_env.c */
 	.config_sub = "opencode",
+	.prompt_on_stdin = true,
 	.creds = creds,
 	.build_argv = build_argv,
 	.on_event = on_event,

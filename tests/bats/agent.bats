@@ -375,3 +375,112 @@ budget: { max_cost_usd: 2.0 }"
 	run_agent --project nope
 	[ "$status" -eq 2 ]
 }
+
+# A prompt the size a big spec, the failure memory and gate output make:
+# over 128 KiB, the most one argv string may hold on Linux.
+big_prompt() {
+	{
+		printf 'Implement the greeting\n'
+		for i in $(seq 3600); do
+			printf 'spec line %05d: failure memory and gate output, long enough\n' "$i"
+		done
+		printf 'THE-END\n'
+	} >"$BATS_TEST_TMPDIR/prompt.md"
+}
+
+@test "each backend: a prompt over 200 KiB reaches the CLI whole, on stdin" {
+	big_prompt
+	size=$(stat -c %s "$BATS_TEST_TMPDIR/prompt.md")
+	[ "$size" -gt $((200 * 1024)) ]
+	sum=$(sha256sum "$BATS_TEST_TMPDIR/prompt.md" | cut -d' ' -f1)
+	for b in claude codex gemini opencode; do
+		agent_config "  implementer: { backend: $b }"
+		run_agent
+		[ "$status" -eq 0 ] || { echo "$b: $output"; return 1; }
+		[ "$(last_call cli)" = "$b" ]
+		[ "$(last_call prompt_bytes)" = "$size" ] || { echo "$b: $(last_call prompt_bytes) bytes"; return 1; }
+		[ "$(last_call prompt_sha256)" = "$sum" ]
+		[ "$(last_call argv_bytes)" -lt 4096 ]
+		[ "$(last_call stdin_is_tty)" = false ]
+	done
+}
+
+@test "codex, gemini, opencode: a normal prompt comes on stdin, never in argv" {
+	for b in codex gemini opencode; do
+		agent_config "  implementer: { backend: $b }"
+		run_agent
+		[ "$status" -eq 0 ] || { echo "$b: $output"; return 1; }
+		[ "$(last_call prompt)" = "Implement the greeting" ] || { echo "$b: $(last_call prompt)"; return 1; }
+		argv=$(last_call argv)
+		refute grep -q greeting <<<"$argv"
+		case $b in
+		codex) [ "$(tail -1 <<<"$argv")" = - ] ;;	# "-": read stdin
+		gemini) [ "$(grep -A1 -x -- -p <<<"$argv" | sed -n 2p)" = "" ]
+			[ "$(grep -A1 -x -- -p <<<"$argv" | wc -l)" -eq 2 ] ;;
+		opencode) refute grep -qx -- -- <<<"$argv" ;;	# no message argument
+		esac
+	done
+}
+
+@test "codex resume: the session id, then - for the prompt on stdin" {
+	agent_config "  implementer: { backend: codex }"
+	run_agent
+	[ "$status" -eq 0 ]
+	sid=$(field session_id)
+	DA_FAKE_SCENARIO=resume run_agent --resume "$sid"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	argv=$(last_call argv)
+	[ "$(sed -n 2p <<<"$argv")" = resume ]
+	[ "$(tail -2 <<<"$argv" | head -1)" = "$sid" ]
+	[ "$(tail -1 <<<"$argv")" = - ]
+	[ "$(last_call prompt)" = "Implement the greeting" ]
+}
+
+# The fakes read stdin as the real CLIs do (codex-cli 0.169.0, gemini 0.61.0,
+# opencode 1.18.33 were run with these argv and stdin to see what they do).
+@test "fake codex: - reads stdin, empty stdin or an extra argument is refused" {
+	export CODEX_HOME="$BATS_TEST_TMPDIR/codex-home"
+	cd "$WS"
+	run codex exec --json -- - </dev/null
+	[ "$status" -eq 1 ]
+	[ "$output" = "No prompt provided via stdin." ]
+	run codex exec --json -- one two </dev/null
+	[ "$status" -eq 2 ]
+	[[ "$output" == "error: unexpected argument 'two' found"* ]]
+	run codex exec --json -- - <<<"from stdin"
+	[ "$status" -eq 0 ]
+	[ "$(last_call prompt)" = "from stdin" ]
+	# an argument and a piped stdin: stdin is appended as a <stdin> block
+	run codex exec --json -- "the task" <<<"more"
+	[ "$status" -eq 0 ]
+	[ "$(last_call prompt)" = "$(printf 'the task\n<stdin>\nmore')" ]
+}
+
+@test "fake gemini: stdin comes first, then -p's text; no input at all is exit 42" {
+	export GEMINI_CLI_HOME="$BATS_TEST_TMPDIR/gemini-home"
+	cd "$WS"
+	run gemini -p "" -o stream-json --skip-trust </dev/null
+	[ "$status" -eq 42 ]
+	[[ "$output" == "No input provided via stdin."* ]]
+	run gemini -p "the tail" -o stream-json --skip-trust <<<"the head"
+	[ "$status" -eq 0 ]
+	[ "$(last_call prompt)" = "$(printf 'the head\n\n\nthe tail')" ]
+	run gemini -p "the task" -o stream-json --skip-trust extra </dev/null
+	[ "$status" -eq 1 ]
+	[ "$output" = "Cannot use both a positional prompt and the --prompt (-p) flag together" ]
+}
+
+@test "fake opencode: stdin is the message, or follows it on a new line" {
+	export XDG_DATA_HOME="$BATS_TEST_TMPDIR/xdg-data"
+	cd "$WS"
+	run opencode run --format json </dev/null
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"You must provide a message or a command"* ]]
+	run opencode run --format json <<<"from stdin"
+	[ "$status" -eq 0 ]
+	[ "$(last_call prompt)" = "from stdin" ]
+	# the real CLI quotes a message argument that holds a space
+	run opencode run --format json -- "do it" now <<<"details"
+	[ "$status" -eq 0 ]
+	[ "$(last_call prompt)" = "$(printf '"do it" now\ndetails')" ]
+}

@@ -15,7 +15,9 @@ const execOnly = { '-s': F.o(1, '--sandbox'), '--sandbox': F.o(1), '-C': F.o(1, 
   '--full-auto': F.o(0), '--oss': F.o(0), '--add-dir': F.o(1) };
 
 function clapError(a) {
-  F.die(`error: unexpected argument '${a}' found\n\n  tip: to pass '${a}' as a value, use '-- ${a}'\n\n` +
+  // clap gives the tip only for what looks like an option
+  const tip = a.startsWith('-') ? `  tip: to pass '${a}' as a value, use '-- ${a}'\n\n` : '';
+  F.die(`error: unexpected argument '${a}' found\n\n${tip}` +
     'Usage: codex exec [OPTIONS] [PROMPT]\n       codex exec [OPTIONS] <COMMAND> [ARGS]\n\n' +
     "For more information, try '--help'.", 2);
 }
@@ -40,12 +42,22 @@ module.exports = async function codex(argv) {
     parsed = F.parseArgs(rest, Object.assign({}, common, execOnly), clapError);
   }
   const { opts, pos } = parsed;
-  // with no prompt (or "-") the real CLI reads stdin to EOF: an inherited
-  // pipe that never closes blocks it forever
-  let prompt = pos.join(' ');
-  if (!prompt || prompt === '-') prompt = F.readStdin();
-  else if (!process.stdin.isTTY) { const more = F.readStdin(); if (more) prompt += '\n<stdin>\n' + more; }
-  if (!prompt.trim()) F.die('No prompt provided. Either specify one as an argument or pipe the prompt into stdin.', 1);
+  // `exec --help`: "If not provided as an argument (or if `-` is used),
+  // instructions are read from stdin. If stdin is piped and a prompt is also
+  // provided, stdin is appended as a `<stdin>` block". Read to EOF: an
+  // inherited pipe that never closes blocks it forever.
+  if (pos.length > 1) clapError(pos[1]);
+  let prompt = pos.length ? pos[0] : '';
+  if (!prompt || prompt === '-') {
+    const piped = prompt === '-' ? F.readStdin() : F.readPipedStdin();
+    if (piped === null)
+      F.die('No prompt provided. Either specify one as an argument or pipe the prompt into stdin.', 1);
+    if (!piped.trim()) F.die('No prompt provided via stdin.', 1);
+    prompt = piped;
+  } else if (!process.stdin.isTTY) {
+    const more = F.readStdin();
+    if (more) prompt += '\n<stdin>\n' + more;
+  }
   if (!opts['--json']) F.die('fake codex: only --json output is faked', 2);
   const sc = F.chooseScenario('codex', prompt);
   F.logCall('codex', argv, prompt, sc);

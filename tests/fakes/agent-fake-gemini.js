@@ -1,5 +1,6 @@
-// Fake `gemini -p … -o stream-json` (gemini-cli 0.6x): yargs-style argv
-// errors, stream-json events, the documented exit codes. See README.md.
+// Fake `gemini -p … -o stream-json` (gemini-cli 0.6x): the prompt from stdin
+// and/or -p, yargs-style argv errors, stream-json events, the documented
+// exit codes. See README.md.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -17,10 +18,21 @@ function home() { return path.join(process.env.GEMINI_CLI_HOME || process.env.HO
 
 module.exports = async function gemini(argv) {
   const env = process.env;
-  const { opts } = F.parseArgs(argv, spec, (a) =>
+  const { opts, pos } = F.parseArgs(argv, spec, (a) =>
     F.die(`Unknown argument: ${a.replace(/^-+/, '').split('=')[0]}\nUsage: gemini [options] [command]`, 1));
-  if (opts['--prompt'] === undefined) F.die('fake gemini: interactive mode is not faked; pass -p', 42);
-  const prompt = opts['--prompt'];
+  if (opts['--prompt'] && pos.length)
+    F.die('Cannot use both a positional prompt and the --prompt (-p) flag together', 1);
+  // headless when -p is given or stdin is not a terminal; a non-terminal
+  // stdin (at most 8 MiB) comes first, then "\n\n" and -p's text ("Appended
+  // to input on stdin (if any)")
+  const piped = F.readPipedStdin();
+  if (opts['--prompt'] === undefined && piped === null && !pos.length)
+    F.die('fake gemini: interactive mode is not faked; pass -p', 42);
+  const stdinText = (piped || '').slice(0, 8 * 1024 * 1024);
+  let prompt = opts['--prompt'] || pos.join(' ');
+  if (stdinText) prompt = prompt ? `${stdinText}\n\n${prompt}` : stdinText;
+  if (!prompt)
+    F.die('No input provided via stdin. Input can be provided by piping data into gemini or using the --prompt option.', 42);
   if (!opts['--skip-trust'])
     F.die('Gemini CLI is not running in a trusted directory. To proceed, pass --skip-trust or trust this folder.', 55);
   if (opts['--output-format'] !== 'stream-json') F.die('fake gemini: only -o stream-json is faked', 42);

@@ -17,7 +17,12 @@ module.exports = async function opencode(argv) {
   if (argv[0] !== 'run') F.die('fake opencode: only `opencode run` is faked', 1);
   const { opts, pos } = F.parseArgs(argv.slice(1), spec, (a) =>
     F.die(`opencode run [message..]\n\nrun opencode with a message\n\nUnknown argument: ${a.replace(/^-+/, '')}`, 1));
-  const prompt = pos.join(' ');
+  // the real `run` quotes a message argument holding a space, joins them
+  // with spaces, and adds a non-terminal stdin read to EOF after a newline
+  // (stdin alone when there is no message)
+  const message = pos.map((m) => (m.includes(' ') ? `"${m.replace(/"/g, '\\"')}"` : m)).join(' ');
+  const piped = F.readPipedStdin();
+  const prompt = !piped ? message : !message ? piped : `${message}\n${piped}`;
   if (!prompt.trim()) F.die('Error: You must provide a message or a command', 1);
   if (opts['--format'] !== 'json') F.die('fake opencode: only --format json is faked', 1);
   const sc = F.chooseScenario('opencode', prompt);

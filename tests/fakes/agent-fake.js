@@ -104,7 +104,11 @@ function logCall(cli, argv, prompt, scenario) {
   if (!env.DA_FAKE_LOG) return;
   const rec = { cli, argv, cwd: process.cwd(), scenario: scenario.name, call: scenario.call,
     env: Object.keys(env).sort(), home: env.HOME, prompt,
-    stdin_is_tty: process.stdin.isTTY || false };
+    stdin_is_tty: process.stdin.isTTY || false,
+    // a test compares these with its prompt file: a big prompt arrived whole
+    prompt_bytes: Buffer.byteLength(prompt, 'utf8'),
+    prompt_sha256: crypto.createHash('sha256').update(prompt, 'utf8').digest('hex'),
+    argv_bytes: argv.reduce((n, a) => n + Buffer.byteLength(a, 'utf8') + 1, 0) };
   fs.appendFileSync(env.DA_FAKE_LOG, JSON.stringify(rec) + '\n');
 }
 
@@ -138,8 +142,14 @@ function readStdin() {
   try { return fs.readFileSync(0, 'utf8'); } catch (e) { return ''; }
 }
 
+// What codex, gemini and opencode do: read stdin to EOF unless it is a
+// terminal (null then). A pipe nobody closes blocks, as with the real ones.
+function readPipedStdin() {
+  return process.stdin.isTTY ? null : readStdin();
+}
+
 function uuid() { return crypto.randomUUID(); }
 
 module.exports = { parseArgs, o, die, chooseScenario, applyWrites, replyText, logCall, emit, sleep,
-  resetAt, hang, chatty, readStdin, uuid, grandchild };
+  resetAt, hang, chatty, readStdin, readPipedStdin, uuid, grandchild };
 

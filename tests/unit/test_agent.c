@@ -251,24 +251,60 @@ static void argv_per_backend(void **state)
 	assert_true(da_agent_claude_ops.prompt_on_stdin);
 	da_argv_free(&a);
 
+	/* codex, gemini and opencode read the prompt on stdin too: one argv
+	 * string is capped at 128 KiB on Linux */
 	assert_int_equal(da_agent_codex_ops.build_argv(&c, &a), 0);
 	assert_string_equal(a.v[1], "exec");
 	assert_string_equal(a.v[2], "resume");
 	assert_true(has_arg(&a, "--json", NULL) && has_arg(&a, "--", "abc"));
-	assert_string_equal(a.v[a.n - 1], "-do it");
+	assert_string_equal(a.v[a.n - 1], "-");	/* "-": read the prompt from stdin */
+	assert_false(has_arg(&a, "-do it", NULL));
+	assert_true(da_agent_codex_ops.prompt_on_stdin);
 	da_argv_free(&a);
 
 	assert_int_equal(da_agent_gemini_ops.build_argv(&c, &a), 0);
-	assert_true(has_arg(&a, "--prompt=-do it", NULL) && has_arg(&a, "-o", "stream-json"));
+	assert_true(has_arg(&a, "-p", "") && has_arg(&a, "-o", "stream-json"));
 	assert_true(has_arg(&a, "--yolo", NULL) && has_arg(&a, "--skip-trust", NULL));
 	assert_true(has_arg(&a, "--resume", "abc"));
+	assert_false(has_arg(&a, "-do it", NULL));
+	assert_true(da_agent_gemini_ops.prompt_on_stdin);
 	da_argv_free(&a);
 
 	assert_int_equal(da_agent_opencode_ops.build_argv(&c, &a), 0);
 	assert_string_equal(a.v[1], "run");
 	assert_true(has_arg(&a, "--format", "json") && has_arg(&a, "--session", "abc"));
-	assert_true(has_arg(&a, "--", "-do it"));
+	assert_false(has_arg(&a, "-do it", NULL) || has_arg(&a, "--", NULL));
+	assert_true(da_agent_opencode_ops.prompt_on_stdin);
 	da_argv_free(&a);
+}
+
+/* Whatever the prompt's size, every backend's argv stays small: the
+ * prompt travels on stdin. */
+static void big_prompt_never_enters_argv(void **state)
+{
+	const struct da_agent_backend_ops *ops[] = { &da_agent_claude_ops, &da_agent_codex_ops,
+						     &da_agent_gemini_ops, &da_agent_opencode_ops };
+	size_t big = 300 * 1024;
+	char *prompt = malloc(big + 1);
+
+	(void)state;
+	assert_non_null(prompt);
+	memset(prompt, 'x', big);
+	prompt[big] = '\0';
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++) {
+		struct da_agent_call c = { .command = "/x/cli", .prompt = prompt, .model = "m",
+					   .resume_id = i % 2 ? "abc" : NULL };
+		struct da_argv a = { 0 };
+		size_t total = 0;
+
+		assert_int_equal(ops[i]->build_argv(&c, &a), 0);
+		for (size_t j = 0; j < a.n; j++)
+			total += strlen(a.v[j]) + 1;
+		assert_true(total < 1024);
+		assert_true(ops[i]->prompt_on_stdin);
+		da_argv_free(&a);
+	}
+	free(prompt);
 }
 
 static void env_never_carries_secrets(void **state)
@@ -418,6 +454,7 @@ int main(void)
 		cmocka_unit_test(codex_turn_failed_wins_over_transient_errors),
 		cmocka_unit_test(gemini_deltas_join_and_exit_codes_classify),
 		cmocka_unit_test(opencode_steps_add_cost_and_tokens),
+		cmocka_unit_test(big_prompt_never_enters_argv),
 		cmocka_unit_test(argv_per_backend),
 		cmocka_unit_test(env_never_carries_secrets),
 		cmocka_unit_test(budget_and_backoff_arithmetic),
