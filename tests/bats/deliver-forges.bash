@@ -38,9 +38,9 @@ Implement success sum.txt=a+b
 QA success test_sum.txt=sum(1,2)==3
 R
 	export DA_FAKE_RULES="$BATS_TEST_TMPDIR/rules"
-	# the pre-push reviewer's answer: one finding on a diff line, so the
-	# posted review carries an inline comment the forge must accept
-	printf '%s\n' '{"verdict": "APPROVE", "summary": "Adds sum.", "findings": [{"severity": "minor", "file": "sum.txt", "line": 1, "message": "name the operands"}]}' \
+	# the pre-push reviewer's answer: one finding on a diff line, posted
+	# inline (the fake checks it is on the diff), one off it, kept out
+	printf '%s\n' '{"verdict": "APPROVE", "summary": "Adds sum.", "findings": [{"severity": "minor", "file": "sum.txt", "line": 1, "message": "name the operands"}, {"severity": "minor", "file": "nowhere.c", "line": 9, "message": "off the diff"}]}' \
 		>"$BATS_TEST_TMPDIR/approve"
 	export DA_FAKE_REPLY="$BATS_TEST_TMPDIR/approve"
 
@@ -145,6 +145,11 @@ assert_reviewed_by_reviewer() {
 	[ "$(q 'r.reviews.every((v)=>v.user.login==="review-bot")')" = true ]
 	[ "$(q 'r.reviews[r.reviews.length-1].state')" = APPROVED ]
 	[ "$(q 'r.reviews[r.reviews.length-1].number')" = "$(q 'prs[0].number')" ]
+}
+
+# The last review's inline comments: path:line of each.
+inline_comments() {
+	q 'r.reviews[r.reviews.length-1].comments.map((c)=>c.path+":"+(c.line||c.new_position)).join(" ")'
 }
 
 # Exactly one writer comment on the issue, and it names the PR.

@@ -17,6 +17,7 @@ success() {
 	assert_one_pr
 	assert_merged
 	assert_reviewed_by_reviewer
+	[ "$(inline_comments)" = sum.txt:1 ]
 	assert_issue_commented
 	assert_no_violations
 	assert_no_token_leak
@@ -282,4 +283,65 @@ one_account() {
 
 @test "gitea: with one bot account the verdict is posted as a comment review and the PR is merged" {
 	one_account gitea
+}
+
+# The review never approves: the PR is opened and carries the reviewer's
+# REQUEST_CHANGES, it is not merged, and the issue says so.
+review_never_approves() {
+	df_setup "$1"
+	printf '%s\n' '{"verdict": "REQUEST_CHANGES", "summary": "Still wrong.", "findings": [{"severity": "major", "file": "sum.txt", "line": 1, "message": "wrong operator"}]}' \
+		>"$BATS_TEST_TMPDIR/changes"
+	local a="$BATS_TEST_TMPDIR/approve" c="$BATS_TEST_TMPDIR/changes"
+	# claude calls: design, implement, qa, then review, fix, review, fix, review
+	export DA_FAKE_REPLY="$a,$a,$a,$c"
+	enqueue_issue
+	process_once
+	[ "$status" -eq 0 ]
+	assert_one_pr
+	[ "$(q 'prs[0].state')" = open ]
+	[ "$(q 'r.merges.length')" -eq 0 ]
+	[ "$(git -C "$ORIGIN" rev-list --count main)" -eq 1 ]
+	[ "$(q 'r.reviews.length')" -eq 1 ]
+	[ "$(q 'r.reviews[0].user.login')" = review-bot ]
+	[[ "$(q 'r.reviews[0].state')" == *CHANGES* ]]
+	[ "$(inline_comments)" = sum.txt:1 ]
+	assert_issue_commented
+	[ "$(q "/not merged/i.test(r.comments.find((c)=>c.number===$ISSUE).body)")" = true ]
+	assert_no_violations
+	assert_no_token_leak
+}
+
+@test "github: a review that never approves leaves the PR open with the reviewer's changes requested" {
+	review_never_approves github
+}
+
+@test "gitea: a review that never approves leaves the PR open with the reviewer's changes requested" {
+	review_never_approves gitea
+}
+
+# The forge creates the PR but its answer never arrives in time: the
+# client's retried POST meets "already exists" and takes that PR.
+pr_answer_lost() {
+	df_setup "$1"
+	export DA_HTTP_TIMEOUT_MS=3000
+	ctl POST /__inject '{"path":"/repos/octo/demo/pulls$","method":"POST","hold_ms":15000}' >/dev/null
+	enqueue_issue
+	process_once
+	[ "$status" -eq 0 ]
+	task_in completed
+	[ "$(requests_made | grep -c '^POST /repos/octo/demo/pulls$')" -eq 2 ]
+	assert_one_pr
+	assert_merged
+	assert_reviewed_by_reviewer
+	assert_issue_commented
+	assert_no_violations
+	assert_no_token_leak
+}
+
+@test "github: the PR creation's answer times out, the retried POST takes the PR it made" {
+	pr_answer_lost github
+}
+
+@test "gitea: the PR creation's answer times out, the retried POST takes the PR it made" {
+	pr_answer_lost gitea
 }
