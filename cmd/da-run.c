@@ -216,8 +216,17 @@ static void finish(struct run *r, int rc)
 	char *why = strdup(da_errmsg());
 
 	salvage(r);
-	if (r->pl.workspace && gates_failed(r) && da_pipeline_fail_publish(&r->pl, why ? why : "failed") < 0)
-		da_warn("failure path: %s", da_errmsg());
+	/* the issue says what happened: a draft PR with the gate output when
+	 * the gates never passed; after an agent's failure a comment, and the
+	 * draft PR only when the branch holds work */
+	if (r->pl.workspace) {
+		bool gates = gates_failed(r);
+		int prc = gates ? da_pipeline_fail_publish(&r->pl, why ? why : "failed")
+				: da_pipeline_fail_notify(&r->pl, why ? why : "failed");
+
+		if (prc < 0)
+			da_warn("failure path: %s", da_errmsg());
+	}
 	if (r->pl.workspace && da_workspace_keep(&r->wo) < 0)
 		da_warn("%s", da_errmsg());
 	da_errf(rc, "%s", why ? why : "failed");

@@ -236,6 +236,14 @@ int da_forge_find_pr(struct da_forge *f, const char *branch, struct da_forge_pr 
 	DISPATCH(f, find_pr, "find pull requests", branch, out);
 }
 
+int da_forge_get_pr(struct da_forge *f, long number, struct da_forge_pr **out)
+{
+	*out = NULL;
+	if (number <= 0)
+		return da_errf(DA_EUSAGE, "get PR: number %ld is not positive", number);
+	DISPATCH(f, get_pr, "read pull requests", number, out);
+}
+
 int da_forge_create_pr(struct da_forge *f, const struct da_forge_pr_new *in,
 		       struct da_forge_pr **out)
 {

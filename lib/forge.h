@@ -158,6 +158,10 @@ struct da_forge_pr {
 /* The open PR whose head is `branch` in this repository, or *out = NULL:
  * how PR creation stays idempotent across a crash. */
 int da_forge_find_pr(struct da_forge *f, const char *branch, struct da_forge_pr **out);
+/* The PR with that number whatever its state (open, closed, merged): a
+ * resumed step reads from here whether its merge landed, where
+ * find_pr no longer sees the PR. Not found: returns 0 and *out = NULL. */
+int da_forge_get_pr(struct da_forge *f, long number, struct da_forge_pr **out);
 
 struct da_forge_pr_new {
 	const char *title;

@@ -271,6 +271,18 @@ static int gt_get_pr(struct da_forge *f, long number, struct da_forge_pr **out)
 	return ret;
 }
 
+/* forge.h's get_pr: a number with no PR behind it is NULL, not an error */
+static int gt_get_pr_or_null(struct da_forge *f, long number, struct da_forge_pr **out)
+{
+	struct da_http_resp r;
+	int ret = call(f, "GET", NULL, &r, "%s/pulls/%ld", GT(f)->repo, number);
+
+	if (ret == 0 && r.status != 404)
+		ret = r.status == 200 ? parse_pr(r.json, out) : da_forge_rest_fail(&r, "get pull request");
+	da_http_resp_clear(&r);
+	return ret;
+}
+
 static int gt_set_pr_draft(struct da_forge *f, long number, bool draft)
 {
 	struct da_forge_pr *pr = NULL;
@@ -465,6 +477,7 @@ static const struct da_forge_ops gitea_ops = {
 	.create_label = gt_create_label,
 	.add_labels = gt_add_labels,
 	.find_pr = gt_find_pr,
+	.get_pr = gt_get_pr_or_null,
 	.create_pr = gt_create_pr,
 	.update_pr = gt_update_pr,
 	.set_pr_draft = gt_set_pr_draft,

@@ -265,6 +265,19 @@ static int gh_get_pr(struct da_forge *f, long number, struct da_forge_pr **out)
 	return ret;
 }
 
+/* forge.h's get_pr: a number with no PR behind it is NULL, not an error */
+static int gh_get_pr_or_null(struct da_forge *f, long number, struct da_forge_pr **out)
+{
+	struct da_http_resp r;
+	int ret = call(f, "GET", NULL, &r, "%s/pulls/%ld", GH(f)->repo, number);
+
+	if (ret == 0 && r.status != 404)
+		ret = r.status == 200 ? da_forge_parse_pr(r.json, out)
+				      : da_forge_rest_fail(&r, "get pull request");
+	da_http_resp_clear(&r);
+	return ret;
+}
+
 /* REST cannot change a PR's draft state; GraphQL can. */
 static int gh_set_pr_draft(struct da_forge *f, long number, bool draft)
 {
@@ -494,6 +507,7 @@ static const struct da_forge_ops github_ops = {
 	.create_label = gh_create_label,
 	.add_labels = gh_add_labels,
 	.find_pr = gh_find_pr,
+	.get_pr = gh_get_pr_or_null,
 	.create_pr = gh_create_pr,
 	.update_pr = gh_update_pr,
 	.set_pr_draft = gh_set_pr_draft,

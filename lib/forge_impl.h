@@ -22,6 +22,7 @@ struct da_forge_ops {
 			    const char *description);
 	int (*add_labels)(struct da_forge *f, long number, const char *const *names, size_t n);
 	int (*find_pr)(struct da_forge *f, const char *branch, struct da_forge_pr **out);
+	int (*get_pr)(struct da_forge *f, long number, struct da_forge_pr **out);
 	int (*create_pr)(struct da_forge *f, const struct da_forge_pr_new *in,
 			 struct da_forge_pr **out);
 	int (*update_pr)(struct da_forge *f, long number, const struct da_forge_pr_update *in);

@@ -259,6 +259,19 @@ static int lf_find_pr(struct da_forge *f, const char *branch, struct da_forge_pr
 	return ret;
 }
 
+static int lf_get_pr(struct da_forge *f, long number, struct da_forge_pr **out)
+{
+	struct lf_pr p;
+	bool found = false;
+	int ret = lf_pr_read(LF(f), number, &p, &found);
+
+	if (ret == 0 && found)
+		ret = to_pr(f, &p, out);
+	if (found)
+		lf_pr_clear(&p);
+	return ret;
+}
+
 static int create_record(struct da_forge *f, const struct da_forge_pr_new *in,
 			 const char *head_sha, struct lf_pr *p)
 {
@@ -435,6 +448,7 @@ int da_forge_local_init(struct da_forge *f, const struct da_forge_opts *opts)
 		.create_label = lf_create_label,
 		.add_labels = lf_add_labels,
 		.find_pr = lf_find_pr,
+		.get_pr = lf_get_pr,
 		.create_pr = lf_create_pr,
 		.update_pr = lf_update_pr,
 		.set_pr_draft = lf_set_pr_draft,

@@ -11,6 +11,7 @@
 #define DA_PIPELINE_H
 
 #include "agent.h"
+#include "git.h"
 #include "project.h"
 #include "runrec.h"
 #include "task.h"
@@ -19,8 +20,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <time.h>
-
-struct da_git;
 
 struct da_pipeline {
 	const struct da_task *task;
@@ -87,15 +86,58 @@ int da_pipeline_gates(struct da_pipeline *pl, size_t index, const struct da_stag
  *   pr, post-review, merge, comment   on the project's forge (pipeline_forge.c). */
 int da_pipeline_deliver(struct da_pipeline *pl);
 
-/* The forge steps (pipeline_forge.c), run by da_pipeline_deliver. */
+/* The rebase of the delivery steps, also the merge step's one retry:
+ * fetch, the task branch onto origin/<default> (conflicts: the
+ * implementer's one chance, its prompt recorded under `stage`), and when
+ * the branch moved the workflow's last gate stage again. */
+int da_pipeline_rebase(struct da_pipeline *pl, const char *stage);
+/* Force-push the task branch to origin; head_out (may be NULL) gets the
+ * pushed commit id. */
+int da_pipeline_push(struct da_pipeline *pl, char head_out[DA_GIT_OID_HEXSZ]);
+
+/* The forge steps (pipeline_forge.c), run by da_pipeline_deliver. They
+ * leave in the run record: pr (the number), pr-url (its html_url) and
+ * merge-outcome ("merged" or "not merged: <why>", for the comment step).
+ *   merge    squash-merge with expected_head_sha when merge: auto and the
+ *            review approved. The forge refusing (409 head/base moved,
+ *            405 not mergeable) gets ONE retry, checkpointed as
+ *            "merge-retry" in state.yaml: da_pipeline_rebase, push, merge
+ *            again expecting the pushed head. Still refused, or the retry
+ *            failed: the PR stays open, the reason recorded, the step
+ *            (and the task) succeeds; the issue comment says why. A
+ *            resumed step reads the PR by its number (da_forge_get_pr),
+ *            so a merge that landed before a crash is seen as merged.
+ *   comment  the outcome on the issue (merged or left open and why, with
+ *            the PR's link), once: a resumed step finds its marked
+ *            comment instead of posting a second. */
 int da_pipeline_pr_step(struct da_pipeline *pl);
 int da_pipeline_post_review_step(struct da_pipeline *pl);
 int da_pipeline_merge_step(struct da_pipeline *pl);
 int da_pipeline_comment_step(struct da_pipeline *pl);
-/* The failure path when the gates never passed: push the branch, its PR
- * as a draft (created or turned into one) labelled pipeline-failed (the
- * label created on the repository if missing), and a comment on the
- * issue with `reason` and the last lines of the newest gate log. */
+/* The project's forge as the writer, or the reviewer identity. (No
+ * forge.h here: its verdicts share names with review.h's.) */
+struct da_forge;
+int da_pipeline_open_forge(struct da_pipeline *pl, bool reviewer, struct da_forge **out);
+
+/* The pull request's body (pipeline_body.c): summary and commits,
+ * `Closes #N`, the spec's first lines, the gate results (gates-<stage>.tsv
+ * of the run record), the review (REVIEW.md), cost and turns (summary);
+ * at most DA_PR_BODY_MAX bytes. NULL on out of memory; caller frees. */
+#define DA_PR_BODY_MAX 60000
+char *da_pipeline_pr_body(struct da_pipeline *pl);
+/* <run dir>/<name>, "" when missing (reports, never fatal); caller frees. */
+char *da_pipeline_run_text(struct da_pipeline *pl, const char *name);
+
+/* The failure path (pipeline_fail.c). When the gates never passed: push
+ * the branch, its PR as a draft (created or turned into one) labelled
+ * pipeline-failed (the label created on the repository if missing), and
+ * a comment on the issue with `reason` and the last lines of the newest
+ * gate log. */
 int da_pipeline_fail_publish(struct da_pipeline *pl, const char *reason);
+/* When an agent stage failed (max turns, budget, agent error): a comment
+ * on the issue with `reason`; and when the branch has commits beyond
+ * origin/<default>, first the same draft PR + pipeline-failed label, so
+ * the work done is visible. Not for DA_ETEMP: those tasks are retried. */
+int da_pipeline_fail_notify(struct da_pipeline *pl, const char *reason);
 
 #endif

@@ -61,7 +61,7 @@ static const struct da_stage *last_gate(const struct da_pipeline *pl, size_t *in
  * markers, the implementer resolves them once; anything still marked
  * means the attempt is undone (kept as a salvage ref) and the task fails. */
 static int resolve_conflicts(struct da_pipeline *pl, struct da_git *g, const char *onto,
-			     const struct da_git_paths *first)
+			     const struct da_git_paths *first, const char *stage)
 {
 	struct da_git_paths conflicts = { 0 }, left = { 0 };
 	char prompt[DA_PATH_MAX], *list = NULL, *text = NULL;
@@ -76,7 +76,7 @@ static int resolve_conflicts(struct da_pipeline *pl, struct da_git *g, const cha
 		rc = da_errf(DA_ERUNTIME, "out of memory");
 		goto out;
 	}
-	rc = da_pipeline_agent(pl, pl->wf->n_stages, STEP_REBASE, "implementer", prompt, text, 1);
+	rc = da_pipeline_agent(pl, pl->wf->n_stages, stage, "implementer", prompt, text, 1);
 	if (rc == 0 && (rc = da_git_unresolved(g, &conflicts, &left)) == 0 && left.n == 0)
 		rc = da_git_commit_all(g, "merge: resolve conflicts with the default branch", NULL, NULL, NULL);
 	if (rc == 0 && left.n == 0)
@@ -101,7 +101,7 @@ out:
 	return rc;
 }
 
-static int rebase_step(struct da_pipeline *pl)
+int da_pipeline_rebase(struct da_pipeline *pl, const char *stage)
 {
 	struct da_git *g = NULL;
 	struct da_git_paths conflicts = { 0 };
@@ -112,13 +112,13 @@ static int rebase_step(struct da_pipeline *pl)
 	int rc;
 
 	snprintf(onto, sizeof onto, "origin/%s", pl->project->default_branch);
-	if ((rc = da_git_open(pl->workspace, &g)) < 0 || (rc = da_git_salvage(g, STEP_REBASE, NULL, NULL)) < 0 ||
+	if ((rc = da_git_open(pl->workspace, &g)) < 0 || (rc = da_git_salvage(g, stage, NULL, NULL)) < 0 ||
 	    (rc = da_git_fetch(g, NULL)) < 0)
 		goto out;
 	rc = da_git_rebase(g, onto, NULL, &conflicts, &rebased);
 	if (rc < 0 && conflicts.n) {
 		da_errclear();
-		if ((rc = resolve_conflicts(pl, g, onto, &conflicts)) == 0)
+		if ((rc = resolve_conflicts(pl, g, onto, &conflicts, stage)) == 0)
 			rebased = true;
 	}
 	/* the default branch moved under the change: verify the result again */
@@ -128,6 +128,11 @@ out:
 	da_git_paths_clear(&conflicts);
 	da_git_free(g);
 	return rc;
+}
+
+static int rebase_step(struct da_pipeline *pl)
+{
+	return da_pipeline_rebase(pl, STEP_REBASE);
 }
 
 /* The critical and major findings as a list for the implementer. */
@@ -176,7 +181,7 @@ static int review_once(struct da_pipeline *pl, long round, const char *context, 
 		return rc;
 	struct da_review_opts o = {
 		.repo = pl->workspace, .base = base, .out_dir = dir, .project = pl->project->name,
-		.roles = pl->roles, .budget = &pl->budget, .context = context,
+		.roles = pl->roles, .budget = &pl->budget, .context = context, .reset_at = &pl->not_before,
 	};
 
 	if ((rc = da_review_run(&o, out)) < 0)
@@ -305,15 +310,21 @@ static int review_step(struct da_pipeline *pl)
 
 /* The branch to origin (replacing what an earlier, interrupted run pushed
  * before a rebase); from here on the work is safe outside the workspace. */
-static int push_step(struct da_pipeline *pl)
+int da_pipeline_push(struct da_pipeline *pl, char head_out[DA_GIT_OID_HEXSZ])
 {
 	struct da_git *g = NULL;
 	int rc;
 
-	if ((rc = da_git_open(pl->workspace, &g)) == 0)
-		rc = da_git_push(g, pl->branch, true, NULL);
+	if ((rc = da_git_open(pl->workspace, &g)) == 0 && (rc = da_git_push(g, pl->branch, true, NULL)) == 0 &&
+	    head_out)
+		rc = da_git_resolve(g, "HEAD", head_out);
 	da_git_free(g);
 	return rc;
+}
+
+static int push_step(struct da_pipeline *pl)
+{
+	return da_pipeline_push(pl, NULL);
 }
 
 static int step(struct da_pipeline *pl, const char *name, int (*fn)(struct da_pipeline *))

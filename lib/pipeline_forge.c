@@ -1,21 +1,22 @@
 /* pipeline_forge: the delivery steps on the forge after the push: the pull
  * request (found first, so a retry never opens a second), the reviewer's
- * review on it, the squash merge, the comment on the issue. Each step is
- * checkpointed by da_pipeline_deliver. */
+ * review on it, the squash merge (one rebase-and-verify retry when the
+ * forge refuses), the comment on the issue. Each step is checkpointed by
+ * da_pipeline_deliver; what a later step needs is in the run record. */
 #include "pipeline.h"
-#include "err.h"
 #include "forge.h"
+#include "err.h"
 #include "fsutil.h"
-#include "git.h"
 #include "log.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <dirent.h>
-#include <sys/stat.h>
 
-static int open_forge(struct da_pipeline *pl, enum da_forge_identity who, struct da_forge **out)
+#define STEP_MERGE_RETRY "merge-retry"
+
+int da_pipeline_open_forge(struct da_pipeline *pl, bool reviewer, struct da_forge **out)
 {
 	enum da_forge_kind kind;
 	int rc;
@@ -23,55 +24,80 @@ static int open_forge(struct da_pipeline *pl, enum da_forge_identity who, struct
 	if ((rc = da_forge_kind_parse(pl->project->forge ? pl->project->forge : "github", &kind)) < 0)
 		return rc;
 	struct da_forge_opts o = {
-		.kind = kind, .identity = who, .repo = pl->project->repo, .api_url = pl->project->api_url,
+		.kind = kind, .identity = reviewer ? DA_FORGE_REVIEWER : DA_FORGE_WRITER, .repo = pl->project->repo, .api_url = pl->project->api_url,
 		.remote = pl->project->remote, .default_branch = pl->project->default_branch,
 	};
 
 	return da_forge_open(&o, out);
 }
 
-/* The run record's file, "" when missing (a report, never fatal). */
-static char *run_text(struct da_pipeline *pl, const char *name)
-{
-	char path[4096 + 64];
-	char *text = NULL;
-	size_t len;
-
-	snprintf(path, sizeof path, "%s/%s", pl->run_dir, name);
-	if (!da_path_exists(path) || da_read_file(path, 64 * 1024, &text, &len) < 0) {
-		da_errclear();
-		return strdup("");
-	}
-	return text;
-}
-
 static bool approved(struct da_pipeline *pl)
 {
-	char *v = run_text(pl, "verdict");
+	char *v = da_pipeline_run_text(pl, "verdict");
 	bool ok = v && !strncmp(v, "APPROVE", 7);
 
 	free(v);
 	return ok;
 }
 
-/* The task's PR, created when there is none yet. */
-static int the_pr(struct da_pipeline *pl, struct da_forge *f, bool create, struct da_forge_pr **pr)
+static long recorded_pr(struct da_pipeline *pl)
 {
-	int rc = da_forge_find_pr(f, pl->branch, pr);
+	char *num = da_pipeline_run_text(pl, "pr");
+	long n = num ? strtol(num, NULL, 10) : 0;
 
-	/* none open: NULL without create (a merged PR is no longer found) */
-	if (rc < 0 || *pr || !create)
-		return rc;
-	char *review = run_text(pl, "REVIEW.md"), *body = NULL, title[600];
+	free(num);
+	return n;
+}
 
-	snprintf(title, sizeof title, "%s", pl->task->title);
-	if (asprintf(&body, "Closes #%ld\n\nMade by dev-agents (task %s).\n\n%s\n", pl->task->issue, pl->task_name,
-		     review ? review : "") < 0)
-		body = NULL;
-	free(review);
+/* The task's PR: by the number the pr step recorded, whatever its state
+ * now (merged, closed); before that, the open one for the branch. */
+static int task_pr(struct da_pipeline *pl, struct da_forge *f, struct da_forge_pr **pr)
+{
+	long n = recorded_pr(pl);
+	int rc = n > 0 ? da_forge_get_pr(f, n, pr) : da_forge_find_pr(f, pl->branch, pr);
+
+	if (rc == 0 && !*pr)
+		rc = n > 0 ? da_errf(DA_ERUNTIME, "pull request #%ld is not on the forge", n)
+			   : da_errf(DA_ERUNTIME, "no open pull request for %s", pl->branch);
+	return rc;
+}
+
+/* merge-outcome in the run record: "merged" or "not merged: <why>". */
+static int record_outcome(struct da_pipeline *pl, const char *fmt, ...)
+{
+	char text[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof text, fmt, ap);
+	va_end(ap);
+	if (strcmp(text, "merged"))
+		da_warn("pull request %s", text);
+	return da_run_write(pl->task_name, "merge-outcome", text, strlen(text));
+}
+
+/* Number and link for the later steps: a merged PR is no longer found open. */
+static int record_pr(struct da_pipeline *pl, const struct da_forge_pr *pr)
+{
+	char rec[64];
+	const char *url = pr->html_url ? pr->html_url : "";
+	int rc;
+
+	snprintf(rec, sizeof rec, "%ld\n", pr->number);
+	if ((rc = da_run_write(pl->task_name, "pr", rec, strlen(rec))) == 0)
+		rc = da_run_write(pl->task_name, "pr-url", url, strlen(url));
+	da_info("pull request #%ld %s", pr->number, url);
+	return rc;
+}
+
+static int create_pr(struct da_pipeline *pl, struct da_forge *f, struct da_forge_pr **pr)
+{
+	char *body = da_pipeline_pr_body(pl);
+	int rc;
+
 	if (!body)
 		return da_errf(DA_ERUNTIME, "out of memory");
-	struct da_forge_pr_new in = { .title = title, .body = body, .head = pl->branch,
+	struct da_forge_pr_new in = { .title = pl->task->title, .body = body, .head = pl->branch,
 				      .base = pl->project->default_branch };
 
 	rc = da_forge_create_pr(f, &in, pr);
@@ -85,14 +111,11 @@ int da_pipeline_pr_step(struct da_pipeline *pl)
 	struct da_forge_pr *pr = NULL;
 	int rc;
 
-	if ((rc = open_forge(pl, DA_FORGE_WRITER, &f)) == 0 && (rc = the_pr(pl, f, true, &pr)) == 0) {
-		char rec[64];
-
-		/* its number for the later steps, once it is merged and no longer found open */
-		snprintf(rec, sizeof rec, "%ld\n", pr->number);
-		rc = da_run_write(pl->task_name, "pr", rec, strlen(rec));
-		da_info("pull request #%ld %s", pr->number, pr->html_url ? pr->html_url : "");
-	}
+	if ((rc = da_pipeline_open_forge(pl, false, &f)) == 0 && (rc = da_forge_find_pr(f, pl->branch, &pr)) == 0 &&
+	    !pr)
+		rc = create_pr(pl, f, &pr);
+	if (rc == 0)
+		rc = pr ? record_pr(pl, pr) : da_errf(DA_ERUNTIME, "the forge returned no pull request");
 	da_forge_pr_free(pr);
 	da_forge_free(f);
 	return rc;
@@ -105,7 +128,7 @@ static size_t inline_comments(struct da_pipeline *pl, char **text, struct da_for
 	char *save = NULL;
 
 	*out = NULL;
-	*text = run_text(pl, "inline.tsv");
+	*text = da_pipeline_run_text(pl, "inline.tsv");
 	for (char *line = *text ? strtok_r(*text, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
 		char *t1 = strchr(line, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
 
@@ -132,12 +155,11 @@ int da_pipeline_post_review_step(struct da_pipeline *pl)
 	size_t ncomments = inline_comments(pl, &inline_text, &comments);
 	struct da_forge *w = NULL, *f = NULL;
 	struct da_forge_pr *pr = NULL;
-	char *body = run_text(pl, "REVIEW.md");
+	char *body = da_pipeline_run_text(pl, "REVIEW.md");
 	int rc;
 
-	if ((rc = open_forge(pl, DA_FORGE_WRITER, &w)) == 0 && (rc = the_pr(pl, w, false, &pr)) == 0 &&
-	    (rc = pr ? 0 : da_errf(DA_ERUNTIME, "no open pull request for %s", pl->branch)) == 0 &&
-	    (rc = open_forge(pl, DA_FORGE_REVIEWER, &f)) == 0) {
+	if ((rc = da_pipeline_open_forge(pl, false, &w)) == 0 && (rc = task_pr(pl, w, &pr)) == 0 &&
+	    (rc = da_pipeline_open_forge(pl, true, &f)) == 0) {
 		struct da_forge_review rv = {
 			.verdict = approved(pl) ? DA_REVIEW_APPROVE : DA_REVIEW_REQUEST_CHANGES,
 			.body = body && body[0] ? body : "Pre-push review by dev-agents.",
@@ -155,8 +177,54 @@ int da_pipeline_post_review_step(struct da_pipeline *pl)
 	return rc;
 }
 
+static const char *refusal(enum da_forge_merge_result res)
+{
+	return res == DA_MERGE_CONFLICT ? "409: the base or head moved" : "405: not mergeable";
+}
+
+/* The one retry after a refusal, checkpointed as merge-retry: rebase onto
+ * the moved default branch, verify again, push, merge expecting that
+ * head. A retry already done (or failed) before a crash is not repeated. */
+static int merge_retry(struct da_pipeline *pl, struct da_forge *f, long number, const char *title,
+		       enum da_forge_merge_result first)
+{
+	struct da_stage_state *ss = da_run_state_stage(pl->state, STEP_MERGE_RETRY);
+	enum da_forge_merge_result res = first;
+	char head[DA_GIT_OID_HEXSZ] = "";
+	int rc;
+
+	if (!ss)
+		return da_errf(DA_ERUNTIME, "out of memory");
+	if (ss->status == DA_ST_DONE || ss->status == DA_ST_FAILED)
+		return record_outcome(pl, "not merged: the forge refused the merge (%s), also after the one rebase and re-verify%s%s",
+				      refusal(res), ss->error ? ": " : "", ss->error ? ss->error : "");
+	da_info("the forge refused the merge (%s): rebase, verify again, push, merge again", refusal(res));
+	if ((rc = da_run_state_mark(pl->state, STEP_MERGE_RETRY, DA_ST_RUNNING, NULL, NULL)) < 0 ||
+	    (rc = da_run_state_save(pl->state)) < 0)
+		return rc;
+	if ((rc = da_pipeline_rebase(pl, STEP_MERGE_RETRY)) == 0 && (rc = da_pipeline_push(pl, head)) == 0)
+		rc = da_forge_merge_pr(f, number, title, NULL, head, &res, NULL);
+	if (rc == DA_ETEMP)
+		return rc; /* paused or a usage window: merge-retry stays running and is done again */
+	char *why = rc < 0 ? strdup(da_errmsg()) : NULL;
+
+	da_errclear();
+	if ((rc = da_run_state_mark(pl->state, STEP_MERGE_RETRY, why ? DA_ST_FAILED : DA_ST_DONE, NULL, why)) == 0)
+		rc = da_run_state_save(pl->state);
+	if (rc == 0 && why)
+		rc = record_outcome(pl, "not merged: the forge refused the merge (%s) and the retry failed: %s", refusal(first),
+				    why);
+	else if (rc == 0)
+		rc = res == DA_MERGE_MERGED ? record_outcome(pl, "merged")
+					    : record_outcome(pl, "not merged: the forge refused the merge (%s), also after a rebase and re-verify",
+							     refusal(res));
+	free(why);
+	return rc;
+}
+
 /* Squash-merge when the project says merge: auto and the review approved;
- * otherwise (or when the forge refuses) the PR stays open, said in the log. */
+ * otherwise (or when the forge refuses twice) the PR stays open and
+ * merge-outcome says why. */
 int da_pipeline_merge_step(struct da_pipeline *pl)
 {
 	struct da_forge *f = NULL;
@@ -165,128 +233,83 @@ int da_pipeline_merge_step(struct da_pipeline *pl)
 	char title[700];
 	int rc;
 
-	if (pl->project->merge != DA_MERGE_AUTO || !approved(pl)) {
-		da_info("pull request left open: %s", pl->project->merge != DA_MERGE_AUTO ? "merge: leave-open"
-												: "the review did not approve");
-		return 0;
-	}
-	if ((rc = open_forge(pl, DA_FORGE_WRITER, &f)) < 0 || (rc = the_pr(pl, f, false, &pr)) < 0)
+	if (pl->project->merge != DA_MERGE_AUTO)
+		return record_outcome(pl, "not merged: the project says merge: leave-open");
+	if (!approved(pl))
+		return record_outcome(pl, "not merged: the pre-push review still requests changes after %ld fix round(s)",
+				      pl->project->review_rounds);
+	if ((rc = da_pipeline_open_forge(pl, false, &f)) < 0 || (rc = task_pr(pl, f, &pr)) < 0)
 		goto out;
-	if (!pr || pr->merged)
-		goto out; /* a retry after the merge: nothing to do */
+	/* a resumed step whose merge landed before the crash */
+	if (pr->merged) {
+		rc = record_outcome(pl, "merged");
+		goto out;
+	}
+	if (strcmp(pr->state, "open")) {
+		rc = record_outcome(pl, "not merged: the pull request was closed on the forge");
+		goto out;
+	}
 	snprintf(title, sizeof title, "%s (#%ld)", pl->task->title, pr->number);
-	if ((rc = da_forge_merge_pr(f, pr->number, title, NULL, NULL, &res, NULL)) == 0 && res != DA_MERGE_MERGED)
-		da_warn("pull request #%ld left open: the forge refused the merge (%s)", pr->number,
-			res == DA_MERGE_CONFLICT ? "409, base or head moved" : "405, not mergeable");
+	/* the head the gates and the review saw: a head moved since is refused */
+	if ((rc = da_forge_merge_pr(f, pr->number, title, NULL, pr->head_sha && *pr->head_sha ? pr->head_sha : NULL,
+				    &res, NULL)) < 0)
+		goto out;
+	rc = res == DA_MERGE_MERGED ? record_outcome(pl, "merged") : merge_retry(pl, f, pr->number, title, res);
 out:
 	da_forge_pr_free(pr);
 	da_forge_free(f);
 	return rc;
 }
 
+/* Whether a comment carrying `marker` is already on the issue. */
+static int has_comment(struct da_forge *f, long issue, const char *marker, bool *found)
+{
+	struct da_forge_comment *c = NULL;
+	size_t n = 0;
+	int rc = da_forge_list_comments(f, issue, &c, &n);
+
+	*found = false;
+	for (size_t i = 0; rc == 0 && i < n && !*found; i++)
+		*found = c[i].body && strstr(c[i].body, marker);
+	da_forge_comments_free(c, n);
+	return rc;
+}
+
+/* The outcome as the forge has it (merged is read, not guessed), the
+ * PR's link, and the reason it stayed open. */
 int da_pipeline_comment_step(struct da_pipeline *pl)
 {
 	struct da_forge *f = NULL;
 	struct da_forge_pr *pr = NULL;
-	char *body = NULL;
+	char *body = NULL, *outcome = da_pipeline_run_text(pl, "merge-outcome"), marker[300];
+	bool posted = false;
 	int rc;
 
-	if ((rc = open_forge(pl, DA_FORGE_WRITER, &f)) == 0 && (rc = the_pr(pl, f, false, &pr)) == 0) {
-		char *num = run_text(pl, "pr");
-		long n = pr ? pr->number : (num ? strtol(num, NULL, 10) : 0);
+	if ((rc = da_pipeline_open_forge(pl, false, &f)) < 0 || (rc = task_pr(pl, f, &pr)) < 0)
+		goto out;
+	/* one comment per outcome: a later run that merges what an earlier left open says so too */
+	snprintf(marker, sizeof marker, "<!-- dev-agents:outcome %s %s -->", pl->task_name,
+		 pr->merged ? "merged" : "open");
+	if ((rc = has_comment(f, pl->task->issue, marker, &posted)) < 0 || posted)
+		goto out;
+	const char *url = pr->html_url ? pr->html_url : "";
+	const char *why = outcome && !strncmp(outcome, "not merged: ", 12) ? outcome + 12
+			  : "the forge does not show it merged";
+	int n = pr->merged ? asprintf(&body, "dev-agents: pull request #%ld merged: %s (branch `%s`).\n\n%s\n", pr->number,
+				      url, pl->branch, marker)
+			   : asprintf(&body, "dev-agents: pull request #%ld not merged, %s: %s (branch `%s`).\n\n"
+					     "Why: %s\n\n%s\n", pr->number, strcmp(pr->state, "open") ? "closed" : "left open",
+				     url, pl->branch, why, marker);
 
-		free(num);
-		/* not open any more after our merge step: merged */
-		if (asprintf(&body, "dev-agents: pull request #%ld %s (branch %s).", n,
-			     pr && !pr->merged ? "opened, not merged" : "merged", pl->branch) < 0)
-			rc = da_errf(DA_ERUNTIME, "out of memory"), body = NULL;
-		else
-			rc = da_forge_comment(f, pl->task->issue, body, NULL);
+	if (n < 0) {
+		body = NULL;
+		rc = da_errf(DA_ERUNTIME, "out of memory");
+		goto out;
 	}
+	rc = da_forge_comment(f, pl->task->issue, body, NULL);
+out:
+	free(outcome);
 	free(body);
-	da_forge_pr_free(pr);
-	da_forge_free(f);
-	return rc;
-}
-
-/* The last lines of the newest gate log of the run record ("" if none). */
-static char *last_gate_lines(struct da_pipeline *pl, int lines)
-{
-	char path[4096 + 300], *text = NULL, *best = NULL;
-	size_t len;
-	time_t newest = 0;
-	DIR *d = opendir(pl->run_dir);
-	struct dirent *e;
-
-	while (d && (e = readdir(d))) {
-		struct stat st;
-		size_t n = strlen(e->d_name);
-
-		if (n < 5 || strcmp(e->d_name + n - 4, ".log") || !strcmp(e->d_name, "runner.log"))
-			continue;
-		snprintf(path, sizeof path, "%s/%s", pl->run_dir, e->d_name);
-		if (stat(path, &st) == 0 && st.st_mtime >= newest) {
-			newest = st.st_mtime;
-			free(best);
-			best = strdup(path);
-		}
-	}
-	if (d)
-		closedir(d);
-	if (!best || da_read_file(best, 4 * 1024 * 1024, &text, &len) < 0) {
-		da_errclear();
-		free(best);
-		return strdup("");
-	}
-	free(best);
-	/* keep the tail */
-	char *p = text + len;
-	for (int k = 0; p > text && k <= lines; p--)
-		if (p[-1] == '\n' && ++k > lines)
-			break;
-	char *out = strdup(p);
-
-	free(text);
-	return out;
-}
-
-int da_pipeline_fail_publish(struct da_pipeline *pl, const char *reason)
-{
-	struct da_forge *f = NULL;
-	struct da_forge_pr *pr = NULL;
-	struct da_git *g = NULL;
-	char *tail = last_gate_lines(pl, 20), *body = NULL;
-	static const char *const label[] = { "pipeline-failed" };
-	int rc;
-
-	if ((rc = da_git_open(pl->workspace, &g)) == 0)
-		rc = da_git_push(g, pl->branch, true, NULL);
-	da_git_free(g);
-	if (rc == 0 && (rc = open_forge(pl, DA_FORGE_WRITER, &f)) == 0 && (rc = da_forge_find_pr(f, pl->branch, &pr)) == 0) {
-		if (pr)
-			rc = pr->draft ? 0 : da_forge_set_pr_draft(f, pr->number, true);
-		else {
-			if (asprintf(&body, "Closes #%ld\n\nThe pipeline failed: %s\n\n```\n%s```\n", pl->task->issue,
-				     reason, tail ? tail : "") < 0)
-				body = NULL;
-			struct da_forge_pr_new in = { .title = pl->task->title, .body = body ? body : reason,
-						      .head = pl->branch, .base = pl->project->default_branch,
-						      .draft = true };
-
-			rc = da_forge_create_pr(f, &in, &pr);
-			free(body);
-			body = NULL;
-		}
-	}
-	if (rc == 0)
-		rc = da_forge_ensure_label(f, label[0], "d73a4a", "dev-agents could not finish this", NULL);
-	if (rc == 0)
-		rc = da_forge_add_labels(f, pr->number, label, 1);
-	if (rc == 0 && asprintf(&body, "dev-agents: the pipeline failed; draft pull request #%ld.\n\n%s\n\n```\n%s```\n",
-				pr->number, reason, tail ? tail : "") >= 0)
-		rc = da_forge_comment(f, pl->task->issue, body, NULL);
-	free(body);
-	free(tail);
 	da_forge_pr_free(pr);
 	da_forge_free(f);
 	return rc;

@@ -134,6 +134,35 @@ static int agent_stage(struct da_pipeline *pl, size_t index, const struct da_sta
 	return rc;
 }
 
+/* gates-<stage>.tsv in the run record, replaced by each attempt: per
+ * configured gate "name TAB passed|failed TAB duration_ms TAB reason",
+ * the gate results the pull request's body shows. A report only. */
+static void record_gates(struct da_pipeline *pl, const struct da_stage *st, const struct da_gate_report *rep)
+{
+	char name[300], *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+
+	if (!f)
+		return;
+	for (int k = 0; k < DA_CMD_N; k++) {
+		const struct da_gate_result *g = &rep->gates[k];
+
+		if (!g->configured)
+			continue;
+		fprintf(f, "%s\t%s\t%lld\t", da_cmd_name(g->kind), g->passed ? "passed" : "failed",
+			(long long)g->duration_ms);
+		for (const char *c = g->reason ? g->reason : ""; *c; c++)
+			fputc(*c == '\t' || *c == '\n' ? ' ' : *c, f);
+		fputc('\n', f);
+	}
+	fclose(f);
+	snprintf(name, sizeof name, "gates-%s.tsv", st->name);
+	if (out && da_run_write(pl->task_name, name, out, len) < 0)
+		da_errclear();
+	free(out);
+}
+
 static int gate_stage(struct da_pipeline *pl, size_t index, const struct da_stage *st)
 {
 	char prefix[300];
@@ -150,6 +179,7 @@ static int gate_stage(struct da_pipeline *pl, size_t index, const struct da_stag
 		for (int k = 0; k < DA_CMD_N; k++)
 			s.duration_ms += rep.gates[k].duration_ms;
 		s.exit_code = rep.passed ? 0 : 1;
+		record_gates(pl, st, &rep);
 		if (pl->summary)
 			(void)da_run_summary_add(pl->summary, &s);
 		if (rep.passed) {

@@ -95,6 +95,9 @@ static int ask(struct ctx *c, const char *prompt, const char *resume, bool *usab
 
 	*usable = false;
 	add_usage(c->r, &res);
+	/* the caller waits for the window like an agent stage does (not_before) */
+	if (rc == DA_ETEMP && c->o->reset_at)
+		*c->o->reset_at = res.reset_at;
 	if (rc < 0 && res.error_kind != DA_AGENT_MALFORMED)
 		goto out;
 	if (rc == 0 && (rc = da_review_parse(res.final_text, c->r)) == 0) {

@@ -28,6 +28,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <time.h>
 
 enum da_review_verdict {
 	DA_REVIEW_NONE = 0,
@@ -107,13 +108,15 @@ struct da_review_opts {
 	struct da_agent_budget *budget;	/* NULL: the config's budget, fresh */
 	const char *context;		/* extra markdown for the prompt (issue, spec) */
 	struct da_review_limits limits;
+	time_t *reset_at;		/* may be NULL; after DA_ETEMP for a used-up
+					 * usage window: when it reopens (0: unknown) */
 };
 
 /* The whole review: diff, prompt, agent (one retry on unusable output),
  * validation, review.yaml + REVIEW.md. 0 with *out set (the verdict is
  * in it); DA_EUSAGE for bad options, an empty diff or an answer unusable
  * twice; DA_ERUNTIME when the agent or the repository failed; DA_ETEMP
- * for an exhausted usage window. */
+ * for an exhausted usage window (o->reset_at, when given, gets its reset). */
 int da_review_run(const struct da_review_opts *o, struct da_review **out);
 void da_review_free(struct da_review *r);
 

@@ -110,6 +110,9 @@ static int op_pr(struct da_forge *f, const char *op, int argc, char **argv)
 
 	if (!strcmp(op, "find-pr")) {
 		ret = da_forge_find_pr(f, argv[0], &pr);
+	} else if (!strcmp(op, "get-pr")) {
+		if ((ret = da_forge_get_pr(f, atol(argv[0]), &pr)) == 0 && pr)
+			printf("merged=%d\n", pr->merged);
 	} else if (!strcmp(op, "create-pr")) {
 		struct da_forge_pr_new in = { argv[0], argv[3], argv[1], argv[2],
 					      argc > 4 && !strcmp(argv[4], "draft") };
@@ -219,7 +222,7 @@ static int run(struct da_forge *f, const char *op, int argc, char **argv)
 {
 	static const struct { const char *op; int min; } arity[] = {
 		{ "repo", 0 }, { "issue", 1 }, { "comment", 2 }, { "comments", 1 }, { "labels", 0 },
-		{ "ensure-label", 1 }, { "add-labels", 2 }, { "find-pr", 1 }, { "create-pr", 4 },
+		{ "ensure-label", 1 }, { "add-labels", 2 }, { "find-pr", 1 }, { "get-pr", 1 }, { "create-pr", 4 },
 		{ "update-pr", 4 }, { "set-draft", 2 }, { "review", 3 }, { "merge", 3 },
 		{ "get-file", 1 }, { "put-file", 3 }, { "pubkey", 0 }, { "put-secret", 1 },
 	};
