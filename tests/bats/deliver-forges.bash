@@ -78,10 +78,13 @@ df_teardown() {
 
 ctl() { curl -sf -X "$1" "$FAKE$2" ${3:+-d "$3"}; }
 
-# q 'JS expression over s (the fake's /__state) and r (octo/demo)'
+# q 'jq filter' over the fake's /__state, with $r the repository
+# octo/demo, $prs its pull requests, $n the first one's number and $ic the
+# comments on the issue
 q() {
-	ctl GET /__state | node -e "const s=JSON.parse(require('fs').readFileSync(0));
-const r=s.repos['octo/demo'];const prs=r.issues.filter((i)=>i.pr);console.log($1)"
+	ctl GET /__state | jq -r --argjson issue "$ISSUE" '.repos["octo/demo"] as $r
+		| [$r.issues[] | select(.pr)] as $prs | ($prs[0].number // 0) as $n
+		| [$r.comments[] | select(.number == $issue)] as $ic | '"$1"
 }
 
 # The task: on github from the webhook GitHub sends when the issue gets
@@ -118,21 +121,21 @@ assert_no_violations() {
 
 # The one PR: head is the task branch, against main, opened by the writer.
 assert_one_pr() {
-	[ "$(q 'prs.length')" -eq 1 ] || { echo "PRs: $(q 'JSON.stringify(prs)')"; return 1; }
-	[ "$(q 'prs[0].pr.head')" = "$BRANCH" ]
-	[ "$(q 'prs[0].pr.base')" = main ]
-	[ "$(q 'prs[0].user')" = writer-bot ]
+	[ "$(q '$prs | length')" -eq 1 ] || { echo "PRs: $(q '$prs')"; return 1; }
+	[ "$(q '$prs[0].pr.head')" = "$BRANCH" ]
+	[ "$(q '$prs[0].pr.base')" = main ]
+	[ "$(q '$prs[0].user')" = writer-bot ]
 }
 
 # Merged by the writer as one squash commit on main holding the work
 # (sum.txt is $1, default a+b).
 assert_merged() {
-	[ "$(q 'prs[0].pr.merged')" = true ]
-	[ "$(q 'r.merges.length')" -eq 1 ]
-	[ "$(q 'r.merges[0].user')" = writer-bot ]
-	[ "$(q 'r.merges[0].method')" = squash ]
+	[ "$(q '$prs[0].pr.merged')" = true ]
+	[ "$(q '$r.merges | length')" -eq 1 ]
+	[ "$(q '$r.merges[0].user')" = writer-bot ]
+	[ "$(q '$r.merges[0].method')" = squash ]
 	[ "$(git -C "$ORIGIN" rev-list --count main)" -eq 2 ]
-	[ "$(git -C "$ORIGIN" rev-parse main)" = "$(q 'r.merges[0].sha')" ]
+	[ "$(git -C "$ORIGIN" rev-parse main)" = "$(q '$r.merges[0].sha')" ]
 	[ "$(git -C "$ORIGIN" log -1 --format=%P main | wc -w)" -eq 1 ]
 	[ "$(git -C "$ORIGIN" show main:sum.txt)" = "${1:-a+b}" ]
 	git -C "$ORIGIN" cat-file -e main:test_sum.txt
@@ -141,24 +144,22 @@ assert_merged() {
 # Every review on the PR is the reviewer's, never the writer's; the last
 # one approves.
 assert_reviewed_by_reviewer() {
-	[ "$(q 'r.reviews.length')" -ge 1 ]
-	[ "$(q 'r.reviews.every((v)=>v.user.login==="review-bot")')" = true ]
-	[ "$(q 'r.reviews[r.reviews.length-1].state')" = APPROVED ]
-	[ "$(q 'r.reviews[r.reviews.length-1].number')" = "$(q 'prs[0].number')" ]
+	[ "$(q '$r.reviews | length')" -ge 1 ]
+	[ "$(q 'all($r.reviews[]; .user.login == "review-bot")')" = true ]
+	[ "$(q '$r.reviews[-1].state')" = APPROVED ]
+	[ "$(q '$r.reviews[-1].number')" = "$(q '$prs[0].number')" ]
 }
 
 # The last review's inline comments: path:line of each.
 inline_comments() {
-	q 'r.reviews[r.reviews.length-1].comments.map((c)=>c.path+":"+(c.line||c.new_position)).join(" ")'
+	q '$r.reviews[-1].comments | map("\(.path):\(.line // .new_position)") | join(" ")'
 }
 
 # Exactly one writer comment on the issue, and it names the PR.
 assert_issue_commented() {
-	local n
-	n=$(q 'prs[0].number')
-	[ "$(q "r.comments.filter((c)=>c.number===$ISSUE).length")" -eq 1 ]
-	[ "$(q "r.comments.find((c)=>c.number===$ISSUE).user.login")" = writer-bot ]
-	[ "$(q "/#$n\\b/.test(r.comments.find((c)=>c.number===$ISSUE).body)")" = true ]
+	[ "$(q '$ic | length')" -eq 1 ]
+	[ "$(q '$ic[0].user.login')" = writer-bot ]
+	[ "$(q '$ic[0].body | test("#\($n)\\b")')" = true ]
 }
 
 # No token in anything the run left: run records, queue, agent calls, and
@@ -177,22 +178,21 @@ assert_no_token_leak() {
 # labelled pipeline-failed, that label made on the repository; nothing
 # merged.
 assert_failed_draft() {
-	[ "$(q 'prs[0].state')" = open ]
+	[ "$(q '$prs[0].state')" = open ]
 	if [ "$KIND" = gitea ]; then
-		[ "$(q '/^WIP:/i.test(prs[0].title)')" = true ]
+		[ "$(q '$prs[0].title | test("^WIP:"; "i")')" = true ]
 	else
-		[ "$(q 'prs[0].pr.draft')" = true ]
+		[ "$(q '$prs[0].pr.draft')" = true ]
 	fi
-	[ "$(q 'prs[0].labels.join(",")')" = pipeline-failed ]
-	[ "$(q 'r.labels.some((l)=>l.name==="pipeline-failed")')" = true ]
-	[ "$(q 'r.merges.length')" -eq 0 ]
+	[ "$(q '$prs[0].labels | join(",")')" = pipeline-failed ]
+	[ "$(q 'any($r.labels[]; .name == "pipeline-failed")')" = true ]
+	[ "$(q '$r.merges | length')" -eq 0 ]
 	[ "$(git -C "$ORIGIN" rev-list --count main)" -eq 1 ]
 }
 
 # API requests the client made, "METHOD path" (no query, no /api/v1).
 requests_made() {
-	ctl GET /__requests | node -e 'for (const r of JSON.parse(require("fs").readFileSync(0)))
-console.log(r.method + " " + r.path.replace(/^\/api\/v1/, "").replace(/\?.*/, ""))'
+	ctl GET /__requests | jq -r '.[] | "\(.method) \(.path | sub("^/api/v1"; "") | sub("[?].*"; ""))"'
 }
 
 # the pid of a descendant of $1 named $2 (da-process runs its runner

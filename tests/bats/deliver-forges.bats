@@ -55,7 +55,7 @@ R
 	assert_one_pr
 	assert_merged "a+b fixed"
 	# the pre-push rounds stay local: the PR gets the final verdict only
-	[ "$(q 'r.reviews.length')" -eq 1 ]
+	[ "$(q '$r.reviews | length')" -eq 1 ]
 	assert_reviewed_by_reviewer
 	assert_issue_commented
 	assert_no_violations
@@ -81,14 +81,12 @@ gates_never_pass() {
 	git -C "$ORIGIN" rev-parse -q --verify "$BRANCH"
 	assert_one_pr
 	assert_failed_draft
-	[ "$(q 'r.reviews.length')" -eq 0 ]
+	[ "$(q '$r.reviews | length')" -eq 0 ]
 	# the issue is told, with the PR's number and the gate's last lines
-	local n
-	n=$(q 'prs[0].number')
-	[ "$(q "r.comments.filter((c)=>c.number===$ISSUE).length")" -eq 1 ]
-	[ "$(q "r.comments.find((c)=>c.number===$ISSUE).user.login")" = writer-bot ]
-	[ "$(q "/#$n\\b/.test(r.comments.find((c)=>c.number===$ISSUE).body)")" = true ]
-	[ "$(q "r.comments.find((c)=>c.number===$ISSUE).body.includes('0 passed')")" = true ]
+	[ "$(q '$ic | length')" -eq 1 ]
+	[ "$(q '$ic[0].user.login')" = writer-bot ]
+	[ "$(q '$ic[0].body | test("#\($n)\\b")')" = true ]
+	[ "$(q '$ic[0].body | contains("0 passed")')" = true ]
 	assert_no_violations
 	assert_no_token_leak
 }
@@ -107,7 +105,7 @@ crash_after_pr_created() {
 	df_setup "$1"
 	enqueue_issue
 	crash_after POST '/repos/octo/demo/pulls'
-	[ "$(q 'prs.length')" -eq 1 ]
+	[ "$(q '$prs | length')" -eq 1 ]
 	process_once
 	[ "$status" -eq 0 ]
 	task_in completed
@@ -115,7 +113,7 @@ crash_after_pr_created() {
 	[ "$(requests_made | grep -c '^POST /repos/octo/demo/pulls$')" -eq 1 ]
 	assert_merged
 	assert_reviewed_by_reviewer
-	[ "$(q 'r.reviews.length')" -eq 1 ]
+	[ "$(q '$r.reviews | length')" -eq 1 ]
 	assert_issue_commented
 	assert_no_violations
 	assert_no_token_leak
@@ -135,13 +133,13 @@ crash_after_merge() {
 	df_setup "$1"
 	enqueue_issue
 	crash_after "$2" '/repos/octo/demo/pulls/[0-9]+/merge'
-	[ "$(q 'prs[0].pr.merged')" = true ]
+	[ "$(q '$prs[0].pr.merged')" = true ]
 	process_once
 	[ "$status" -eq 0 ]
 	task_in completed
 	assert_one_pr
 	assert_merged
-	[ "$(q 'r.reviews.length')" -eq 1 ]
+	[ "$(q '$r.reviews | length')" -eq 1 ]
 	assert_issue_commented
 	assert_no_violations
 	assert_no_token_leak
@@ -162,10 +160,10 @@ crash_after_merge() {
 	enqueue_issue
 	process_once
 	task_in failed
-	[ "$(q "r.comments.find((c)=>c.number===$ISSUE).body.includes('gate-tail: sum.txt is missing')")" = true ]
-	[ "$(q "r.comments.find((c)=>c.number===$ISSUE).body.includes('session_id')")" = false ]
-	[ "$(q "prs[0].body.includes('gate-tail: sum.txt is missing')")" = true ]
-	[ "$(q "prs[0].body.includes('session_id')")" = false ]
+	[ "$(q '$ic[0].body | contains("gate-tail: sum.txt is missing")')" = true ]
+	[ "$(q '$ic[0].body | contains("session_id")')" = false ]
+	[ "$(q '$prs[0].body | contains("gate-tail: sum.txt is missing")')" = true ]
+	[ "$(q '$prs[0].body | contains("session_id")')" = false ]
 }
 
 # The issue is queued again after the failure and the gates pass now: the
@@ -185,7 +183,7 @@ retried_after_failure() {
 	[ "$status" -eq 0 ]
 	task_in completed
 	assert_one_pr
-	[ "$(q 'prs[0].pr.draft || /^WIP:/i.test(prs[0].title)')" = false ]
+	[ "$(q '$prs[0].pr.draft or ($prs[0].title | test("^WIP:"; "i"))')" = false ]
 	assert_merged
 	assert_reviewed_by_reviewer
 	assert_no_violations
@@ -216,8 +214,8 @@ retried_after_failure() {
 	[ -n "$at" ]
 	# about an hour from now, as the forge said
 	[ "$(($(date -d "$at" +%s) - $(date +%s)))" -gt 3000 ]
-	[ "$(q 'prs.length')" -eq 1 ]
-	[ "$(q 'r.reviews.length')" -eq 0 ]
+	[ "$(q '$prs | length')" -eq 1 ]
+	[ "$(q '$r.reviews | length')" -eq 0 ]
 	# the hour is over
 	sed -i '/^not_before: /d' "$task"
 	process_once
@@ -225,7 +223,7 @@ retried_after_failure() {
 	task_in completed
 	assert_one_pr
 	assert_merged
-	[ "$(q 'r.reviews.length')" -eq 1 ]
+	[ "$(q '$r.reviews | length')" -eq 1 ]
 	assert_reviewed_by_reviewer
 	assert_issue_commented
 	assert_no_violations
@@ -268,10 +266,10 @@ one_account() {
 	grep -q "DA_REVIEW_TOKEN is not set" "$DA_HOME"/data/runs/*/runner.log
 	assert_one_pr
 	assert_merged
-	[ "$(q 'r.reviews.length')" -eq 1 ]
-	[ "$(q 'r.reviews[0].user.login')" = writer-bot ]
-	[[ "$(q 'r.reviews[0].state')" == COMMENT* ]]
-	[ "$(q 'r.reviews[0].body.includes("APPROVE")')" = true ]
+	[ "$(q '$r.reviews | length')" -eq 1 ]
+	[ "$(q '$r.reviews[0].user.login')" = writer-bot ]
+	[[ "$(q '$r.reviews[0].state')" == COMMENT* ]]
+	[ "$(q '$r.reviews[0].body | contains("APPROVE")')" = true ]
 	assert_issue_commented
 	assert_no_violations
 	assert_no_token_leak
@@ -298,15 +296,15 @@ review_never_approves() {
 	process_once
 	[ "$status" -eq 0 ]
 	assert_one_pr
-	[ "$(q 'prs[0].state')" = open ]
-	[ "$(q 'r.merges.length')" -eq 0 ]
+	[ "$(q '$prs[0].state')" = open ]
+	[ "$(q '$r.merges | length')" -eq 0 ]
 	[ "$(git -C "$ORIGIN" rev-list --count main)" -eq 1 ]
-	[ "$(q 'r.reviews.length')" -eq 1 ]
-	[ "$(q 'r.reviews[0].user.login')" = review-bot ]
-	[[ "$(q 'r.reviews[0].state')" == *CHANGES* ]]
+	[ "$(q '$r.reviews | length')" -eq 1 ]
+	[ "$(q '$r.reviews[0].user.login')" = review-bot ]
+	[[ "$(q '$r.reviews[0].state')" == *CHANGES* ]]
 	[ "$(inline_comments)" = sum.txt:1 ]
 	assert_issue_commented
-	[ "$(q "/not merged/i.test(r.comments.find((c)=>c.number===$ISSUE).body)")" = true ]
+	[ "$(q '$ic[0].body | test("not merged"; "i")')" = true ]
 	assert_no_violations
 	assert_no_token_leak
 }
