@@ -111,6 +111,9 @@ const routes = [
     for (const k of ['title', 'body', 'state']) if (ctx.body[k] !== undefined) i[k] = ctx.body[k];
     return [201, prJson(ctx.st, ctx.repo, i)];
   }, { title: [S], body: [S], state: [S], base: [S] }],
+  ['GET', '/repos/:owner/:repo/pulls/:n/reviews', (ctx) => (issueOf(ctx, true)
+    ? page(ctx, ctx.repo.reviews.filter((r) => r.number === Number(ctx.params.n)).map((r) => ({ ...r, comments: undefined })))
+    : notFound)],
   ['POST', '/repos/:owner/:repo/pulls/:n/reviews', (ctx) => {
     const i = issueOf(ctx, true);
     if (!i) return notFound;
