@@ -8,11 +8,13 @@
  * mode with the given prompt. Appended to input on stdin (if any)"; the
  * CLI reads a non-terminal stdin (up to 8 MiB) and sends "STDIN\n\nP",
  * or STDIN alone when P is empty. So -p is given, empty: it keeps the run
- * headless and adds nothing to the prompt. There is no turn-limit flag
- * (the limit is a settings key); exit 53 still means the turn limit was hit. Events: init
- * (session_id), message (role, content, delta), tool_use, tool_result,
- * error, result (status, error, stats). Exit codes: 41 auth, 42 input,
- * 44 sandbox, 52 config, 53 turn limit, 54 tool, 55 untrusted, 130 cancel. */
+ * headless and adds nothing to the prompt. (Only gemini's own sandbox
+ * relaunch, which we never ask for, would put stdin back into argv.)
+ * There is no turn-limit flag (the limit is a settings key); exit 53
+ * still means the turn limit was hit. Events: init (session_id), message
+ * (role, content, delta), tool_use, tool_result, error, result (status,
+ * error, stats). Exit codes: 41 auth, 42 input, 44 sandbox, 52 config,
+ * 53 turn limit, 54 tool, 55 untrusted, 130 cancel. */
 #include "agent_backend.h"
 
 #include <stdlib.h>
