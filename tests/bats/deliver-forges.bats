@@ -381,3 +381,35 @@ crash_after_post() { # KIND PATH-REGEX
 	skip "bug in lib/pipeline_forge.c da_pipeline_comment_step(): a rerun comments again without looking (da_forge_list_comments) for its marked comment"
 	crash_after_post gitea '/repos/octo/demo/issues/7/comments'
 }
+
+# An earlier attempt left its PR open (the review never approved); the
+# issue is queued again and now the gates fail: that same PR is turned
+# into a draft (GitHub: GraphQL; Gitea: a "WIP:" title) and labelled.
+open_pr_then_failure() {
+	df_setup "$1"
+	printf '%s\n' '{"verdict": "REQUEST_CHANGES", "summary": "No.", "findings": []}' >"$BATS_TEST_TMPDIR/changes"
+	local a="$BATS_TEST_TMPDIR/approve"
+	export DA_FAKE_REPLY="$a,$a,$a,$BATS_TEST_TMPDIR/changes"
+	enqueue_issue
+	process_once
+	task_in completed
+	[ "$(q '$prs[0].state')" = open ]
+	[ "$(q '$prs[0].pr.draft or ($prs[0].title | test("^WIP:"; "i"))')" = false ]
+	printf '#!/bin/sh\necho "0 passed"\n' >"$BATS_TEST_TMPDIR/run-tests"
+	enqueue_issue
+	process_once
+	[ "$(find "$DA_QUEUE/failed/demo" -name '*.yaml' | wc -l)" -eq 1 ]
+	assert_one_pr
+	assert_failed_draft
+	[ "$(q '$prs[0].title | sub("^WIP: *"; "")')" = "Add sum" ]
+	assert_no_violations
+	assert_no_token_leak
+}
+
+@test "github: a later failure turns the task's open PR into a labelled draft" {
+	open_pr_then_failure github
+}
+
+@test "gitea: a later failure turns the task's open PR into a labelled draft" {
+	open_pr_then_failure gitea
+}
