@@ -10,9 +10,11 @@
 #include "log.h"
 #include "paths.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define STEP_REBASE "rebase"
 #define STEP_REVIEW "review"
@@ -57,9 +59,45 @@ static const struct da_stage *last_gate(const struct da_pipeline *pl, size_t *in
 	return NULL;
 }
 
+#define RESTACK_PENDING "restack-pending"
+
+/* restack-pending in the run record while a conflict resolution is laid
+ * out in the workspace: a run that stops inside it (paused, usage window,
+ * crash) must not salvage the markers into a commit and push them. */
+static int restack_mark(struct da_pipeline *pl, bool pending)
+{
+	char path[DA_PATH_MAX];
+	int rc;
+
+	if (pending)
+		return da_run_write(pl->task_name, RESTACK_PENDING, "1\n", 2);
+	if ((rc = da_pathf(path, sizeof path, "%s/" RESTACK_PENDING, pl->run_dir)) < 0)
+		return rc;
+	if (unlink(path) < 0 && errno != ENOENT)
+		return da_errf(DA_ERUNTIME, "remove %s: %s", path, strerror(errno));
+	return 0;
+}
+
+/* A resolution left half done by an earlier run: back to the branch as it
+ * was (the attempt kept at refs/dev-agents/restack-attempt/), so the
+ * rebase starts over. */
+static int restack_recover(struct da_pipeline *pl, struct da_git *g)
+{
+	char path[DA_PATH_MAX];
+	int rc;
+
+	if ((rc = da_pathf(path, sizeof path, "%s/" RESTACK_PENDING, pl->run_dir)) < 0 || !da_path_exists(path))
+		return rc;
+	da_warn("an earlier conflict resolution did not finish: starting the rebase over");
+	if ((rc = da_git_restack_abort(g, NULL)) < 0)
+		return da_errctx(rc, "undo the unfinished conflict resolution");
+	return restack_mark(pl, false);
+}
+
 /* Conflicts: the branch's whole change is laid onto `onto` with conflict
  * markers, the implementer resolves them once; anything still marked
- * means the attempt is undone (kept as a salvage ref) and the task fails. */
+ * means the attempt is undone (kept as a salvage ref) and the task fails.
+ * Stopped in between (DA_ETEMP) it is undone too, and done again later. */
 static int resolve_conflicts(struct da_pipeline *pl, struct da_git *g, const char *onto,
 			     const struct da_git_paths *first, const char *stage)
 {
@@ -67,7 +105,7 @@ static int resolve_conflicts(struct da_pipeline *pl, struct da_git *g, const cha
 	char prompt[DA_PATH_MAX], *list = NULL, *text = NULL;
 	int rc;
 
-	if ((rc = da_git_restack(g, onto, &conflicts)) < 0)
+	if ((rc = restack_mark(pl, true)) < 0 || (rc = da_git_restack(g, onto, &conflicts)) < 0)
 		goto out;
 	list = path_list(conflicts.n ? &conflicts : first);
 	if (!list || da_pathf(prompt, sizeof prompt, "%s/prompts/resolve-conflicts.md", da_workflows_dir()) < 0 ||
@@ -79,18 +117,22 @@ static int resolve_conflicts(struct da_pipeline *pl, struct da_git *g, const cha
 	rc = da_pipeline_agent(pl, pl->wf->n_stages, stage, "implementer", prompt, text, 1);
 	if (rc == 0 && (rc = da_git_unresolved(g, &conflicts, &left)) == 0 && left.n == 0)
 		rc = da_git_commit_all(g, "merge: resolve conflicts with the default branch", NULL, NULL, NULL);
-	if (rc == 0 && left.n == 0)
+	if (rc == 0 && left.n == 0) {
+		rc = restack_mark(pl, false);
 		goto out;
-	if (rc == DA_ETEMP)
-		goto out;
+	}
 	/* keep the attempt, go back to the branch as it was */
+	int cls = rc == DA_ETEMP ? DA_ETEMP : DA_ERUNTIME;
 	char *why = strdup(rc < 0 ? da_errmsg() : "conflict markers left");
 	char *files = path_list(left.n ? &left : &conflicts);
 
-	if (da_git_restack_abort(g, NULL) < 0)
+	if (da_git_restack_abort(g, NULL) < 0 || restack_mark(pl, false) < 0)
 		da_warn("restack abort: %s", da_errmsg());
-	rc = da_errf(DA_ERUNTIME, "rebase onto %s: conflicts not resolved (%s) in:\n%s", onto,
-		     why ? why : "failed", files ? files : "");
+	if (cls == DA_ETEMP)
+		rc = da_errf(DA_ETEMP, "%s", why ? why : "stopped while resolving conflicts");
+	else
+		rc = da_errf(DA_ERUNTIME, "rebase onto %s: conflicts not resolved (%s) in:\n%s", onto,
+			     why ? why : "failed", files ? files : "");
 	free(why);
 	free(files);
 out:
@@ -112,7 +154,8 @@ int da_pipeline_rebase(struct da_pipeline *pl, const char *stage)
 	int rc;
 
 	snprintf(onto, sizeof onto, "origin/%s", pl->project->default_branch);
-	if ((rc = da_git_open(pl->workspace, &g)) < 0 || (rc = da_git_salvage(g, stage, NULL, NULL)) < 0 ||
+	if ((rc = da_git_open(pl->workspace, &g)) < 0 || (rc = restack_recover(pl, g)) < 0 ||
+	    (rc = da_git_salvage(g, stage, NULL, NULL)) < 0 ||
 	    (rc = da_git_fetch(g, NULL)) < 0)
 		goto out;
 	rc = da_git_rebase(g, onto, NULL, &conflicts, &rebased);

@@ -170,7 +170,7 @@ resume_merge_after_main_moved() {
 	run da-run "$TASK"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(step_status merge-retry)" = done ]
+	[ "$(step_status merge-retry)" = "done" ]
 	[ "$(git -C "$ORIGIN" show main:sum.txt)" = "a+b (merged with main)" ]
 	[ "$(field "$(pr_file)" merged)" = True ]
 	grep -q "sum.txt" "$RUNS/07-merge-retry.prompt.md"
@@ -199,6 +199,56 @@ resume_merge_after_main_moved() {
 	[ "$(grep -c "merge-retry" "$RUNS/state.yaml")" -eq 1 ]
 	[ ! -e "$RUNS/07-merge-retry-2.prompt.md" ]
 	grep -q "also after the one rebase" "$RUNS/merge-outcome"
+}
+
+@test "a usage window inside the merge retry's conflict resolution: 75, nothing half-resolved pushed; resumed, the retry is done again and merges" {
+	resume_merge_after_main_moved
+	pushed=$(git -C "$ORIGIN" rev-parse dev-agents/42-add-sum)
+	printf 'Conflicting usage_window\n' >"$DA_FAKE_RULES"
+	run da-run "$TASK"
+	echo "$output"
+	[ "$status" -eq 75 ]
+	grep -q "^not_before: [0-9]\{4\}-" "$TASK"
+	[ "$(step_status merge-retry)" = running ]
+	[ "$(git -C "$ORIGIN" rev-parse dev-agents/42-add-sum)" = "$pushed" ]
+	# the workspace holds no conflict markers, committed or not
+	WS="$DA_HOME/data/work/demo/$NAME"
+	[ "$(git -C "$WS" show HEAD:sum.txt)" = "a+b" ]
+	[ -z "$(git -C "$WS" status --porcelain)" ]
+	[ ! -e "$RUNS/restack-pending" ]
+	sed -i '/^not_before:/d' "$TASK"
+	printf 'Conflicting success sum.txt=a+b (merged with main)\n' >"$DA_FAKE_RULES"
+	run da-run "$TASK"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(step_status merge-retry)" = "done" ]
+	[ "$(git -C "$ORIGIN" show main:sum.txt)" = "a+b (merged with main)" ]
+	grep -q "pull request #$(pr_num) merged" "$LF/comments/42.log"
+}
+
+@test "a run killed inside a conflict resolution: the next run undoes the half-done resolution instead of committing its markers" {
+	resume_merge_after_main_moved
+	printf 'Conflicting usage_window\n' >"$DA_FAKE_RULES"
+	run da-run "$TASK"
+	[ "$status" -eq 75 ]
+	# what a SIGKILL during the implementer's resolution leaves (da_git_restack's
+	# layout): the branch on main, the change over it with markers, restack-pending
+	WS="$DA_HOME/data/work/demo/$NAME"
+	saved=refs/dev-agents/pre-restack/dev-agents/42-add-sum
+	git -C "$WS" update-ref "$saved" HEAD
+	git -C "$WS" reset -q --hard origin/main
+	git -C "$WS" checkout -q "$saved" -- SPEC.md test_sum.txt
+	git -C "$WS" reset -q
+	printf '<<<<<<< ours\nmain\n=======\nours\n>>>>>>> theirs\n' >"$WS/sum.txt"
+	echo 1 >"$RUNS/restack-pending"
+	sed -i '/^not_before:/d' "$TASK"
+	printf 'Conflicting success sum.txt=a+b (merged with main)\n' >"$DA_FAKE_RULES"
+	run da-run "$TASK"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"did not finish: starting the rebase over"* ]]
+	[ "$(git -C "$ORIGIN" show main:sum.txt)" = "a+b (merged with main)" ]
+	[ "$(git -C "$ORIGIN" log -p main -- sum.txt | grep -c '<<<<<<<')" -eq 0 ]
 }
 
 @test "the reviewer's usage window ends the task with 75 and a not_before, no failure comment" {
@@ -325,7 +375,7 @@ comments_on_42() { state 's.repos["octo/demo"].comments.filter(c => c.number == 
 	run da-run "$TASK"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(step_status merge-retry)" = done ]
+	[ "$(step_status merge-retry)" = "done" ]
 	[ "$(cat "$RUNS/merge-outcome")" = merged ]
 	[ "$(git -C "$ORIGIN" show main:sum.txt)" = "a+b" ]
 	[ "$(state 's.repos["octo/demo"].merges.length')" -eq 1 ]
@@ -341,7 +391,7 @@ comments_on_42() { state 's.repos["octo/demo"].comments.filter(c => c.number == 
 	run da-run "$TASK"
 	echo "$output"
 	[ "$status" -eq 0 ]
-	[ "$(step_status merge-retry)" = done ]
+	[ "$(step_status merge-retry)" = "done" ]
 	grep -q "not merged: the forge refused the merge (405" "$RUNS/merge-outcome"
 	[ "$(git -C "$ORIGIN" rev-list --count main)" -eq 1 ]
 	run comments_on_42
