@@ -413,3 +413,35 @@ open_pr_then_failure() {
 @test "gitea: a later failure turns the task's open PR into a labelled draft" {
 	open_pr_then_failure gitea
 }
+
+# Passing trouble on the forge: a 502 on the PR creation, a 429 with a
+# one-second retry-after on the merge, a 500 on the issue comment. Each
+# request is retried (after the wait the forge asked for) and the
+# delivery ends as if nothing happened.
+transient_errors() {
+	df_setup "$1"
+	ctl POST /__inject '{"path":"/repos/octo/demo/pulls$","method":"POST","status":502}' >/dev/null
+	ctl POST /__inject '{"path":"/repos/octo/demo/pulls/[0-9]+/merge$","status":429,"retry_after":1}' >/dev/null
+	ctl POST /__inject '{"path":"/repos/octo/demo/issues/7/comments$","method":"POST","status":500}' >/dev/null
+	enqueue_issue
+	process_once
+	[ "$status" -eq 0 ]
+	task_in completed
+	[ "$(requests_made | grep -c '^POST /repos/octo/demo/pulls$')" -eq 2 ]
+	[ "$(requests_made | grep -cE '^(PUT|POST) /repos/octo/demo/pulls/[0-9]+/merge$')" -eq 2 ]
+	[ "$(requests_made | grep -c '^POST /repos/octo/demo/issues/7/comments$')" -eq 2 ]
+	assert_one_pr
+	assert_merged
+	assert_reviewed_by_reviewer
+	assert_issue_commented
+	assert_no_violations
+	assert_no_token_leak
+}
+
+@test "github: a 502, a 429 with retry-after and a 500 during delivery are retried; one PR, merged, one comment" {
+	transient_errors github
+}
+
+@test "gitea: a 502, a 429 with retry-after and a 500 during delivery are retried; one PR, merged, one comment" {
+	transient_errors gitea
+}
