@@ -261,6 +261,12 @@ static int attempt_once(const struct run_args *ra, struct da_agent_result *res)
 			a.budget->spent_cost_usd += res->cost_usd;
 			a.budget->spent_turns += res->turns;
 		}
+	} else if (rc < 0) {
+		/* the CLI never ran (a broken install, exec refused): a failed
+		 * attempt like any other, so the fallback backend gets its turn */
+		da_agent_fail(res, DA_AGENT_EXECUTION, da_errmsg());
+		da_errclear();
+		rc = 0;
 	}
 	if (a.events_fd >= 0)
 		close(a.events_fd);

@@ -25,6 +25,9 @@
  *     pass_env: [IS_SANDBOX]         # extra names copied into the agent env
  *   budget: { max_cost_usd: 5.0, max_turns: 300 }
  *
+ * A model name belongs to its backend: a layer that switches a role's
+ * backend without naming a model drops the model (the CLI's default).
+ *
  * Environment wins over files: DA_CLAUDE_BIN, DA_CODEX_BIN, DA_GEMINI_BIN,
  * DA_OPENCODE_BIN, DA_AGENT_BACKOFF_MS. */
 #ifndef DA_AGENT_H

@@ -121,12 +121,20 @@ static int get_backend(struct da_yaml_doc *d, yaml_node_t *map, const char *key,
 
 static int read_role(struct da_yaml_doc *d, yaml_node_t *map, struct da_agent_role *role)
 {
+	enum da_agent_backend was = role->backend;
 	int rc;
 
 	if (map->type != YAML_MAPPING_NODE)
 		return da_yaml_errat(d, map, "agents.%s: a mapping of settings", role->name);
-	if ((rc = get_backend(d, map, "backend", &role->backend, false)) < 0 ||
-	    (rc = get_backend(d, map, "fallback", &role->fallback, true)) < 0 ||
+	if ((rc = get_backend(d, map, "backend", &role->backend, false)) < 0)
+		return rc;
+	/* a model name belongs to its backend ("opus" means nothing to codex):
+	 * a backend switched without a model runs on that CLI's default */
+	if (role->backend != was && !da_yaml_get(d, map, "model")) {
+		free(role->model);
+		role->model = NULL;
+	}
+	if ((rc = get_backend(d, map, "fallback", &role->fallback, true)) < 0 ||
 	    (rc = da_yaml_get_str(d, map, "model", &role->model)) < 0 ||
 	    (rc = da_yaml_get_str(d, map, "command", &role->command)) < 0 ||
 	    (rc = da_yaml_get_long(d, map, "max_turns", &role->max_turns)) < 0 ||

@@ -327,6 +327,32 @@ budget: { max_cost_usd: 2.0 }"
 	[ "$(field error_kind)" = not_found ]
 }
 
+@test "a CLI that cannot be executed is an execution failure the fallback takes over" {
+	printf '#!/nonexistent/interpreter\n' >"$BATS_TEST_TMPDIR/broken-claude"
+	chmod +x "$BATS_TEST_TMPDIR/broken-claude"
+	DA_CLAUDE_BIN="$BATS_TEST_TMPDIR/broken-claude" run_agent
+	[ "$status" -eq 1 ]
+	[ "$(field error_kind)" = execution ]
+	[[ "$(field error)" == *"broken-claude"* ]]
+	agent_config "  implementer: { backend: claude, fallback: codex }"
+	DA_CLAUDE_BIN="$BATS_TEST_TMPDIR/broken-claude" run_agent
+	[ "$status" -eq 0 ]
+	[ "$(field backend)" = codex ]
+}
+
+@test "a backend switched without a model runs on that CLI's default model" {
+	agent_config "  implementer: { backend: codex }"
+	run_agent
+	[ "$status" -eq 0 ]
+	[ "$(field backend)" = codex ]
+	# the implementer's default (Claude's opus) is not handed to codex
+	refute grep -qx -- -m <<<"$(last_call argv)"
+	agent_config "  implementer: { backend: codex, model: gpt-5-codex }"
+	run_agent
+	[ "$status" -eq 0 ]
+	grep -A1 -x -- -m <<<"$(last_call argv)" | grep -qx gpt-5-codex
+}
+
 @test "the command path comes from the config" {
 	mkdir -p "$BATS_TEST_TMPDIR/bin"
 	ln -s "$TESTS_DIR/fakes/codex" "$BATS_TEST_TMPDIR/bin/my-codex"

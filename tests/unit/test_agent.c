@@ -429,11 +429,21 @@ static void roles_load_defaults_overlay_and_errors(void **state)
 	role = da_agent_role_find(r, "qa");
 	assert_int_equal(role->backend, DA_BACKEND_CODEX);
 	assert_int_equal(role->fallback, DA_BACKEND_GEMINI);
-	assert_string_equal(role->model, "haiku");
+	/* haiku is a Claude model: switched to codex without a model, the
+	 * role runs on codex's default; max_turns still overlays */
+	assert_null(role->model);
 	assert_int_equal(role->max_turns, 7);
 	assert_int_equal(r->max_turns, 50);
 	assert_true(r->max_cost_usd > 4.99);
 	assert_string_equal(da_agent_command(r, role, DA_BACKEND_CODEX), "/opt/codex");
+	da_agent_roles_free(r);
+
+	write_text(path, "agents:\n  implementer: { backend: gemini }\n  lead: { backend: codex, model: gpt-5 }\n"
+		   "  reviewer: { backend: claude }\n");
+	assert_int_equal(da_agent_roles_load("app", &r), 0);
+	assert_null(da_agent_role_find(r, "implementer")->model);
+	assert_string_equal(da_agent_role_find(r, "lead")->model, "gpt-5");
+	assert_string_equal(da_agent_role_find(r, "reviewer")->model, "sonnet");	/* same backend */
 	da_agent_roles_free(r);
 
 	write_text(path, "agents:\n  qa:\n    max_turns: -3\n");
