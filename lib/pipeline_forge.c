@@ -222,6 +222,19 @@ static int merge_retry(struct da_pipeline *pl, struct da_forge *f, long number, 
 	return rc;
 }
 
+/* Merged. A retry that a crash interrupted after its push (still marked
+ * running) did its work: the merge went through on its head. */
+static int merged(struct da_pipeline *pl)
+{
+	for (size_t i = 0; i < pl->state->n_stages; i++)
+		if (!strcmp(pl->state->stages[i].name, STEP_MERGE_RETRY) &&
+		    pl->state->stages[i].status == DA_ST_RUNNING &&
+		    (da_run_state_mark(pl->state, STEP_MERGE_RETRY, DA_ST_DONE, NULL, NULL) < 0 ||
+		     da_run_state_save(pl->state) < 0))
+			return da_errctx(DA_ERUNTIME, "saving state.yaml");
+	return record_outcome(pl, "merged");
+}
+
 /* Squash-merge when the project says merge: auto and the review approved;
  * otherwise (or when the forge refuses twice) the PR stays open and
  * merge-outcome says why. */
@@ -242,7 +255,7 @@ int da_pipeline_merge_step(struct da_pipeline *pl)
 		goto out;
 	/* a resumed step whose merge landed before the crash */
 	if (pr->merged) {
-		rc = record_outcome(pl, "merged");
+		rc = merged(pl);
 		goto out;
 	}
 	if (strcmp(pr->state, "open")) {
@@ -254,7 +267,7 @@ int da_pipeline_merge_step(struct da_pipeline *pl)
 	if ((rc = da_forge_merge_pr(f, pr->number, title, NULL, pr->head_sha && *pr->head_sha ? pr->head_sha : NULL,
 				    &res, NULL)) < 0)
 		goto out;
-	rc = res == DA_MERGE_MERGED ? record_outcome(pl, "merged") : merge_retry(pl, f, pr->number, title, res);
+	rc = res == DA_MERGE_MERGED ? merged(pl) : merge_retry(pl, f, pr->number, title, res);
 out:
 	da_forge_pr_free(pr);
 	da_forge_free(f);

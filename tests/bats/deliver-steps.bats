@@ -251,6 +251,23 @@ resume_merge_after_main_moved() {
 	[ "$(git -C "$ORIGIN" log -p main -- sum.txt | grep -c '<<<<<<<')" -eq 0 ]
 }
 
+@test "a run killed after the merge retry's push: the resumed merge takes the pushed head, the retry is not done again" {
+	resume_merge_after_main_moved
+	# the retry's resolution and push happened (by hand here), then the kill
+	(cd "$BATS_TEST_TMPDIR/seed" && git fetch -q origin && git checkout -q -B resolved origin/main &&
+		git checkout -q origin/dev-agents/42-add-sum -- SPEC.md test_sum.txt && echo "a+b (by hand)" >sum.txt &&
+		git add -A && git -c user.name=t -c user.email=t@t commit -qm resolved &&
+		git push -q -f origin HEAD:dev-agents/42-add-sum)
+	printf -- '- name: merge-retry\n  status: running\n' >>"$RUNS/state.yaml"
+	run da-run "$TASK"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	[ "$(step_status merge-retry)" = "done" ]
+	[ ! -e "$RUNS/07-merge-retry.prompt.md" ]
+	[ "$(git -C "$ORIGIN" show main:sum.txt)" = "a+b (by hand)" ]
+	grep -q "pull request #$(pr_num) merged" "$LF/comments/42.log"
+}
+
 @test "the reviewer's usage window ends the task with 75 and a not_before, no failure comment" {
 	printf 'REQUEST_CHANGES usage_window\n' >"$BATS_TEST_TMPDIR/review-rule"
 	cat "$BATS_TEST_TMPDIR/review-rule" "$DA_FAKE_RULES" >"$BATS_TEST_TMPDIR/rules2"
