@@ -4,6 +4,7 @@
 #   make deps       install missing Debian packages (apt-get; sudo when not root)
 #   make test       deps + build + every test, then again under ASan/UBSan
 #   make bench      the benchmark tables (speed and memory targets live here)
+#   make contract   the real agent CLIs against da-agent (large npm download)
 #   make install PREFIX=/usr/local DESTDIR=
 
 PREFIX   ?= /usr/local
@@ -44,7 +45,7 @@ DEB_PKGS := build-essential pkg-config libyaml-dev libgit2-dev libcurl4-openssl-
             libsodium-dev libcmocka-dev bats parallel strace faketime inotify-tools git \
             nodejs:node npm:npm cppcheck shellcheck jq python3-yaml procps time man-db
 
-.PHONY: demo all deps test test-only unit bats check-static bench install uninstall clean build-all
+.PHONY: demo all deps test test-only unit bats check-static bench contract install uninstall clean build-all
 
 all: $(PROGS)
 
@@ -114,6 +115,14 @@ check-static:
 
 bench: deps all
 	@bench/run
+
+# The real Codex, Gemini CLI and OpenCode (about 850 MB, so not in `make
+# test`) run through da-agent: argv and the stdin prompt as the CLIs take them.
+# npm install, not ci: a registry may lack OpenCode's builds for platforms
+# other than this one, which npm ci takes for a lock out of sync.
+contract: deps all
+	@cd tests/contract && npm install --no-audit --no-fund --loglevel=error >/dev/null
+	@DA_BIN=$(CURDIR)/$(BINDIR) bats tests/contract
 
 # The queue worker on this machine (./onboard does the work; idempotent).
 .PHONY: install-cron install-systemd

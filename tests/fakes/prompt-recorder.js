@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Loopback model API that records what a real agent CLI sent, for the
-// stdin-prompt contract test (tests/bats/agent-stdin-contract.bats).
+// stdin-prompt contract test (tests/contract/agent-stdin.bats).
 // Usage: prompt-recorder.js PORTFILE LOG
 // Listens on 127.0.0.1 (port 0), writes the port to PORTFILE, and for every
 // request appends one JSON line to LOG: method, url, bytes, and how many

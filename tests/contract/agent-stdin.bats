@@ -6,13 +6,14 @@
 # builds and reads the prompt on stdin. No network beyond 127.0.0.1; the
 # recorder refuses every request, so each run ends as a failed turn.
 #
-# The CLIs come from tests/node_modules/.bin (@openai/codex, @google/gemini-cli,
-# opencode-ai), or from DA_CONTRACT_CLI_BIN; a CLI that is absent skips
-# its test.
+# Run by `make contract`, which installs the CLIs (tests/contract/package.json:
+# @openai/codex, @google/gemini-cli, opencode-ai, about 850 MB) into
+# tests/contract/node_modules; DA_CONTRACT_CLI_BIN points elsewhere. Not
+# part of `make test`: a CLI that is absent fails its test.
 
-load helpers
+load ../bats/helpers
 
-CLI_BIN="${DA_CONTRACT_CLI_BIN:-$TESTS_DIR/node_modules/.bin}"
+CLI_BIN="${DA_CONTRACT_CLI_BIN:-$TESTS_DIR/contract/node_modules/.bin}"
 
 setup() {
 	da_setup
@@ -81,7 +82,7 @@ ran_to_the_recorder() {
 }
 
 @test "real codex: exec -- - reads a prompt over 128 KiB from stdin" {
-	[ -x "$CLI_BIN/codex" ] || skip "$CLI_BIN/codex is absent"
+	[ -x "$CLI_BIN/codex" ] || { echo "$CLI_BIN/codex is absent: run make contract"; return 1; }
 	export DA_CODEX_BIN="$CLI_BIN/codex" CODEX_API_KEY=contract-dummy
 	# a model provider pointing at the recorder, linked into the run's CODEX_HOME
 	mkdir -p "$HOME/.codex"
@@ -94,7 +95,7 @@ ran_to_the_recorder() {
 }
 
 @test "real gemini: -p \"\" reads a prompt over 128 KiB from stdin" {
-	[ -x "$CLI_BIN/gemini" ] || skip "$CLI_BIN/gemini is absent"
+	[ -x "$CLI_BIN/gemini" ] || { echo "$CLI_BIN/gemini is absent: run make contract"; return 1; }
 	export DA_GEMINI_BIN="$CLI_BIN/gemini" GEMINI_API_KEY=contract-dummy
 	export GOOGLE_GEMINI_BASE_URL="http://127.0.0.1:$PORT"
 	mkdir -p "$HOME/.gemini"
@@ -112,7 +113,7 @@ ran_to_the_recorder() {
 }
 
 @test "real opencode: run with no message reads a prompt over 128 KiB from stdin" {
-	[ -x "$CLI_BIN/opencode" ] || skip "$CLI_BIN/opencode is absent"
+	[ -x "$CLI_BIN/opencode" ] || { echo "$CLI_BIN/opencode is absent: run make contract"; return 1; }
 	export DA_OPENCODE_BIN="$CLI_BIN/opencode"
 	export OPENCODE_CONFIG="$BATS_TEST_TMPDIR/opencode.json"
 	printf '{"provider":{"anthropic":{"options":{"baseURL":"http://127.0.0.1:%s/v1","apiKey":"contract-dummy"}}},"model":"anthropic/claude-sonnet-4-5","autoupdate":false,"share":"disabled"}\n' \
