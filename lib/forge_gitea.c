@@ -191,6 +191,19 @@ static int parse_pr(const json_t *j, struct da_forge_pr **out)
 	return ret;
 }
 
+/* A head branch in this repository. A fork's branch may bear the same
+ * name (ours are predictable): taking its PR for the task's would have the
+ * reviewer approve, and the writer merge, a stranger's code. Gitea's
+ * list cannot filter by head repository, so we check; a deleted fork's
+ * PR has no head repo and is not ours either. */
+static bool head_is_ours(const struct da_forge *f, const json_t *head)
+{
+	const char *full = json_string_value(json_object_get(json_object_get(head, "repo"), "full_name"));
+	size_t n = strlen(f->owner);
+
+	return full && !strncasecmp(full, f->owner, n) && full[n] == '/' && !strcasecmp(full + n + 1, f->name);
+}
+
 static int gt_find_pr(struct da_forge *f, const char *branch, struct da_forge_pr **out)
 {
 	char path[1024];
@@ -205,7 +218,7 @@ static int gt_find_pr(struct da_forge *f, const char *branch, struct da_forge_pr
 		const json_t *head = json_object_get(p, "head");
 		const char *ref = json_string_value(json_object_get(head, "ref"));
 
-		if (ret == 0 && ref && !strcmp(ref, branch)) {
+		if (ret == 0 && ref && !strcmp(ref, branch) && head_is_ours(f, head)) {
 			ret = parse_pr(p, out);
 			break;
 		}

@@ -373,12 +373,10 @@ crash_after_post() { # KIND PATH-REGEX
 }
 
 @test "github: killed right after the issue comment was posted, the rerun posts no second comment" {
-	skip "bug in lib/pipeline_forge.c da_pipeline_comment_step(): a rerun comments again without looking (da_forge_list_comments) for its marked comment"
 	crash_after_post github '/repos/octo/demo/issues/7/comments'
 }
 
 @test "gitea: killed right after the issue comment was posted, the rerun posts no second comment" {
-	skip "bug in lib/pipeline_forge.c da_pipeline_comment_step(): a rerun comments again without looking (da_forge_list_comments) for its marked comment"
 	crash_after_post gitea '/repos/octo/demo/issues/7/comments'
 }
 
@@ -444,4 +442,33 @@ transient_errors() {
 
 @test "gitea: a 502, a 429 with retry-after and a 500 during delivery are retried; one PR, merged, one comment" {
 	transient_errors gitea
+}
+
+# Someone's fork has a branch of the same name with a PR open against the
+# repository: it is not the task's PR. The task opens its own, reviews and
+# merges that one, and never touches the stranger's.
+fork_pr_same_branch() {
+	df_setup "$1"
+	ctl POST /__pr "{\"repo\":\"octo/demo\",\"title\":\"Not ours\",\"head\":\"$BRANCH\",\"head_repo\":\"mallory/demo\"}" >/dev/null
+	enqueue_issue
+	process_once
+	[ "$status" -eq 0 ]
+	task_in completed
+	[ "$(q '$prs | length')" -eq 2 ]
+	[ "$(q '$prs[0] | .title, .state, .pr.merged' | xargs)" = "Not ours open false" ]
+	[ "$(q '[$r.reviews[] | select(.number == $prs[0].number)] | length')" -eq 0 ]
+	[ "$(q '$prs[1] | .user, .pr.head, .pr.headRepo' | xargs)" = "writer-bot $BRANCH null" ]
+	[ "$(q '$prs[1].pr.merged')" = true ]
+	[ "$(q '$r.reviews[-1].number')" = "$(q '$prs[1].number')" ]
+	[ "$(git -C "$ORIGIN" show main:sum.txt)" = "a+b" ]
+	[ "$(q '$ic[0].body | test("#\($prs[1].number)\\b")')" = true ]
+	assert_no_violations
+}
+
+@test "github: a fork's PR from a branch of the same name is not taken for the task's" {
+	fork_pr_same_branch github
+}
+
+@test "gitea: a fork's PR from a branch of the same name is not taken for the task's" {
+	fork_pr_same_branch gitea
 }

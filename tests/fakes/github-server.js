@@ -55,6 +55,11 @@ function control(req, res, pathname, body) {
       if (!repo) return send(res, 404, { message: 'no such repo' });
       return send(res, 201, { number: st.addIssue(repo, body).number });
     }
+    case 'POST /__pr': {	// a PR from a fork: head_repo is the fork's full name
+      const repo = st.repos.get(String(body.repo).toLowerCase());
+      if (!repo) return send(res, 404, { message: 'no such repo' });
+      return send(res, 201, { number: st.addForkPr(repo, body).number });
+    }
     case 'POST /__label': {
       const repo = st.repos.get(String(body.repo).toLowerCase());
       if (!repo) return send(res, 404, { message: 'no such repo' });

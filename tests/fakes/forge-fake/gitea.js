@@ -5,6 +5,7 @@
 // check below holds requests to them.
 const crypto = require('crypto');
 const gitrepo = require('./gitrepo');
+const { State } = require('./state');
 
 const notFound = [404, { message: 'The target couldn\'t be found.', errors: [] }];
 
@@ -22,12 +23,12 @@ function issueJson(repo, i) {
 
 function prJson(st, repo, i) {
   const p = i.pr;
-  const side = (ref, sha) => ({ label: ref, ref, sha, repo: { full_name: repo.full_name } });
+  const side = (ref, sha, full) => ({ label: ref, ref, sha, repo: { full_name: full } });
   return {
     id: i.id, number: i.number, title: i.title, body: i.body, state: i.state, user: { login: i.user },
     html_url: `http://gitea.example/${repo.full_name}/pulls/${i.number}`, draft: /^WIP:/i.test(i.title),
     merged: p.merged, merged_at: p.merged_at, merge_commit_sha: p.merge_commit_sha,
-    head: side(p.head, st.headSha(repo, p)), base: side(p.base, null),
+    head: side(p.head, st.headSha(repo, p), State.headRepo(repo, p)), base: side(p.base, null, repo.full_name),
   };
 }
 
@@ -94,7 +95,7 @@ const routes = [
   ['POST', '/repos/:owner/:repo/pulls', (ctx) => {
     const b = ctx.body;
     if (ctx.repo.bare && !gitrepo.revParse(ctx.repo.bare, b.head)) return [404, { message: 'head branch not found' }];
-    const dup = [...ctx.repo.issues.values()].find((x) => x.pr && x.state === 'open' && x.pr.head === b.head && x.pr.base === b.base);
+    const dup = [...ctx.repo.issues.values()].find((x) => x.pr && !x.pr.headRepo && x.state === 'open' && x.pr.head === b.head && x.pr.base === b.base);
     if (dup) return [409, { message: `pull request already exists for these targets [id: ${dup.id}]` }];
     const i = ctx.st.addIssue(ctx.repo, { title: b.title, body: b.body || '', user: ctx.user });
     i.pr = { head: b.head, base: b.base, draft: false, merged: false, merged_at: null, merge_commit_sha: null,

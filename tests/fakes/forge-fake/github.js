@@ -3,6 +3,7 @@
 // answering with GitHub's status codes and the fields of its objects.
 const crypto = require('crypto');
 const gitrepo = require('./gitrepo');
+const { State } = require('./state');
 
 function labelJson(st, repo, l) {
   return {
@@ -24,14 +25,15 @@ function issueJson(st, repo, i) {
 
 function prJson(st, repo, i) {
   const p = i.pr;
-  const side = (ref, sha) => ({ label: `${repo.owner}:${ref}`, ref, sha, repo: { full_name: repo.full_name } });
+  const side = (ref, sha, full) => ({ label: `${full.split('/')[0]}:${ref}`, ref, sha, repo: { full_name: full } });
   return {
     id: i.id, node_id: p.node_id, number: i.number, title: i.title, body: i.body, state: i.state,
     url: `${st.origin}/repos/${repo.full_name}/pulls/${i.number}`,
     html_url: `https://github.example/${repo.full_name}/pull/${i.number}`,
     user: { login: i.user }, draft: p.draft, merged: p.merged, merged_at: p.merged_at,
     merge_commit_sha: p.merge_commit_sha, labels: i.labels.map((l) => labelJson(st, repo, l)),
-    head: side(p.head, st.headSha(repo, p)), base: side(p.base, repo.bare ? gitrepo.revParse(repo.bare, p.base) : null),
+    head: side(p.head, st.headSha(repo, p), State.headRepo(repo, p)),
+    base: side(p.base, repo.bare ? gitrepo.revParse(repo.bare, p.base) : null, repo.full_name),
   };
 }
 
@@ -103,7 +105,7 @@ const routes = [
     const head = ctx.query.get('head');
     const list = [...ctx.repo.issues.values()].filter((i) => i.pr &&
       (state === 'all' || i.state === state) &&
-      (!head || head === `${ctx.repo.owner}:${i.pr.head}`));
+      (!head || head === `${State.headOwner(ctx.repo, i.pr)}:${i.pr.head}`));
     return page(ctx, list.map((i) => prJson(ctx.st, ctx.repo, i)));
   }],
   ['POST', '/repos/:owner/:repo/pulls', (ctx) => createPr(ctx)],
@@ -146,7 +148,7 @@ function createPr(ctx) {
   if (repo.bare && !gitrepo.revParse(repo.bare, b.head)) {
     return invalid('Validation Failed', [{ resource: 'PullRequest', field: 'head', code: 'invalid' }]);
   }
-  const dup = [...repo.issues.values()].find((i) => i.pr && i.state === 'open' && i.pr.head === b.head);
+  const dup = [...repo.issues.values()].find((i) => i.pr && !i.pr.headRepo && i.state === 'open' && i.pr.head === b.head);
   if (dup) {
     return invalid('Validation Failed', [{ resource: 'PullRequest', code: 'custom',
       message: `A pull request already exists for ${repo.owner}:${b.head}.` }]);

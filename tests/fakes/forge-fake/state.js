@@ -64,8 +64,23 @@ class State {
     return label;
   }
 
+  // A fork's branch is not in our bare repo, whatever its name.
   headSha(repo, pr) {
-    return (repo.bare && gitrepo.revParse(repo.bare, pr.head)) || pr.fixedSha;
+    return (repo.bare && !pr.headRepo && gitrepo.revParse(repo.bare, pr.head)) || pr.fixedSha;
+  }
+
+  // The repository the PR's head lives in, and its owner.
+  static headRepo(repo, pr) { return pr.headRepo || repo.full_name; }
+  static headOwner(repo, pr) { return State.headRepo(repo, pr).split('/')[0]; }
+
+  addForkPr(repo, { title, body = '', head, base, head_repo, user = 'mallory' }) {
+    const i = this.addIssue(repo, { title, body, user });
+    i.pr = {
+      head, base: base || repo.default_branch, headRepo: head_repo, draft: false, merged: false,
+      merged_at: null, merge_commit_sha: null, node_id: `PR_kw${i.id}`,
+      fixedSha: crypto.randomBytes(20).toString('hex'),
+    };
+    return i;
   }
 
   // A file of the repo: from its bare repository when it has one (so a
