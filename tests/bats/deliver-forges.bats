@@ -154,7 +154,7 @@ crash_after_merge() {
 }
 
 @test "github: the failure comment and the draft PR carry the failing gate's last lines, not an agent's log" {
-	skip "bug in last_gate_lines() (lib/pipeline_forge.c, moving to lib/pipeline_fail.c): the newest *.log of the run record is implementer.output.log (the agent's event stream), not the gate log"
+	skip "bug in lib/pipeline_fail.c last_gate_lines(): the newest *.log of the run record is implementer.output.log (the agent's event stream), not the gate log"
 	df_setup github
 	printf '#!/bin/sh\necho "0 passed"\necho "gate-tail: sum.txt is missing"\n' >"$BATS_TEST_TMPDIR/run-tests"
 	enqueue_issue
