@@ -60,7 +60,8 @@ static char *last_gate_lines(struct da_pipeline *pl, int lines)
 	return out;
 }
 
-/* Push the branch; its PR as a draft (created or turned into one) with the label. */
+/* Push the branch; its PR as a draft (created or turned into one) with
+ * the label. A PR of the task already merged is returned as it is. */
 static int draft_pr(struct da_pipeline *pl, struct da_forge *f, const char *reason, const char *tail,
 		    struct da_forge_pr **pr)
 {
@@ -68,6 +69,16 @@ static int draft_pr(struct da_pipeline *pl, struct da_forge *f, const char *reas
 	char *body = NULL;
 	int rc;
 
+	char *num = da_pipeline_run_text(pl, "pr");
+	long n = num ? strtol(num, NULL, 10) : 0;
+
+	free(num);
+	/* failed after its PR was merged (a forge error in the comment step):
+	 * the work is in; a new draft PR for the merged branch would mislead */
+	if (n > 0 && ((rc = da_forge_get_pr(f, n, pr)) < 0 || (*pr && (*pr)->merged)))
+		return rc;
+	da_forge_pr_free(*pr);
+	*pr = NULL;
 	if ((rc = da_pipeline_push(pl, NULL)) < 0 || (rc = da_forge_find_pr(f, pl->branch, pr)) < 0)
 		return rc;
 	if (*pr) {
@@ -99,7 +110,8 @@ static int publish(struct da_pipeline *pl, const char *reason, const char *tail,
 
 	if ((rc = da_pipeline_open_forge(pl, false, &f)) == 0 && with_pr &&
 	    (rc = draft_pr(pl, f, reason, tail, &pr)) == 0)
-		snprintf(where, sizeof where, "; draft pull request #%ld", pr->number);
+		snprintf(where, sizeof where, pr->merged ? " after pull request #%ld was merged"
+							 : "; draft pull request #%ld", pr->number);
 	if (rc == 0) {
 		if (asprintf(&body, "dev-agents: the pipeline failed%s.\n\n%s\n%s%s%s", where, reason, *tail ? "\n```\n" : "",
 			     tail, *tail ? "```\n" : "") < 0) {

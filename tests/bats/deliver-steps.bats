@@ -417,3 +417,17 @@ comments_on_42() { state 's.repos["octo/demo"].comments.filter(c => c.number == 
 	[[ "$output" == *"Why: the forge refused the merge (405: not mergeable), also after a rebase and re-verify"* ]]
 	assert_no_violations
 }
+
+@test "github: a task failing in the comment step after its PR merged opens no draft PR for the merged branch" {
+	github_project
+	ctl POST /__inject '{"path":"/issues/42/comments$","status":500,"count":1000}' >/dev/null
+	run da-run "$TASK"
+	echo "$output"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"step comment"* ]]
+	[ "$(cat "$RUNS/merge-outcome")" = merged ]
+	[ "$(state 's.repos["octo/demo"].issues.filter(i => i.pr).length')" -eq 1 ]
+	[ "$(state 's.repos["octo/demo"].merges.length')" -eq 1 ]
+	[ "$(state 's.repos["octo/demo"].labels.filter(l => l.name == "pipeline-failed").length')" -eq 0 ]
+	assert_no_violations
+}
