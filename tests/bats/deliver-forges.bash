@@ -186,6 +186,8 @@ assert_failed_draft() {
 	fi
 	[ "$(q '$prs[0].labels | join(",")')" = pipeline-failed ]
 	[ "$(q 'any($r.labels[]; .name == "pipeline-failed")')" = true ]
+	# made on the repository by us (not only by GitHub adding an unknown one)
+	requests_made | grep -qx 'POST /repos/octo/demo/labels'
 	[ "$(q '$r.merges | length')" -eq 0 ]
 	[ "$(git -C "$ORIGIN" rev-list --count main)" -eq 1 ]
 }
