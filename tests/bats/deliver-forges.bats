@@ -10,6 +10,11 @@ teardown() { df_teardown; }
 
 success() {
 	df_setup "$1"
+	if [ "$1" = github ]; then
+		# the other way to point at a GitHub: the environment, no api_url
+		sed -i '/^api_url: /d' "$DA_HOME/projects/demo.yaml"
+		export DA_GITHUB_API=$FAKE
+	fi
 	enqueue_issue
 	process_once
 	[ "$status" -eq 0 ]
