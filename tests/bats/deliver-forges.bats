@@ -14,6 +14,10 @@ success() {
 		# the other way to point at a GitHub: the environment, no api_url
 		sed -i '/^api_url: /d' "$DA_HOME/projects/demo.yaml"
 		export DA_GITHUB_API=$FAKE
+	else
+		# the writer's token under the gh CLI's name
+		unset DA_GITHUB_TOKEN
+		export GH_TOKEN=$WRITER_TOKEN
 	fi
 	enqueue_issue
 	process_once
