@@ -31,7 +31,8 @@ char *da_pipeline_run_text(struct da_pipeline *pl, const char *name)
 	return text;
 }
 
-/* The length of text's first `lines` lines, at most `bytes` (cut at a line end when one fits). */
+/* The length of text's first `lines` lines, at most `bytes` (cut at a
+ * line end when one is near, else between characters). */
 static size_t head_len(const char *text, int lines, size_t bytes, bool *cut)
 {
 	size_t n = 0, last_nl = 0;
@@ -43,7 +44,11 @@ static size_t head_len(const char *text, int lines, size_t bytes, bool *cut)
 			last_nl = n + 1;
 		}
 	*cut = text[n] != '\0';
-	return *cut && last_nl ? last_nl : n;
+	if (*cut && last_nl && n - last_nl < 1024)
+		return last_nl;	/* a line end close to the cap */
+	while (*cut && n && ((unsigned char)text[n] & 0xC0) == 0x80)
+		n--; /* one long line: never split a UTF-8 sequence */
+	return n;
 }
 
 static void summary_part(struct da_pipeline *pl, FILE *f)

@@ -101,6 +101,23 @@ move_main() { # file content
 	[ "$(wc -c <"$BATS_TEST_TMPDIR/body")" -lt 60000 ]
 }
 
+@test "a review longer than its cap is cut in the PR body, and said so" {
+	# a multi-byte character (3 bytes, after "x") so a byte cap lands inside one
+	long=$(for _ in $(seq 10000); do printf 'x€'; done)
+	printf '{"verdict": "APPROVE", "summary": "%s", "findings": []}\n' "$long" >"$BATS_TEST_TMPDIR/approve"
+	run da-run "$TASK"
+	echo "${output:0:2000}"
+	[ "$status" -eq 0 ]
+	[ "$(wc -c <"$RUNS/REVIEW.md")" -gt 40000 ]
+	field "$(pr_file)" body >"$BATS_TEST_TMPDIR/body"
+	grep -q "the review is longer; the whole of it is REVIEW.md" "$BATS_TEST_TMPDIR/body"
+	# cut between characters: 20 KiB of the summary kept, valid UTF-8
+	[ "$(grep -o 'x€' "$BATS_TEST_TMPDIR/body" | wc -l)" -gt 5000 ]
+	iconv -f UTF-8 -t UTF-8 "$(pr_file)" >/dev/null
+	[ "$(wc -c <"$BATS_TEST_TMPDIR/body")" -lt 30000 ]
+	grep -qx "Closes #42" "$BATS_TEST_TMPDIR/body"
+}
+
 @test "merged: the issue comment says so with the PR's link, and a resumed comment step does not post twice" {
 	run da-run "$TASK"
 	[ "$status" -eq 0 ]
