@@ -117,16 +117,27 @@ static void gates_part(struct da_pipeline *pl, FILE *f)
 
 		for (char *line = tsv ? strtok_r(tsv, "\n", &save) : NULL; line; line = strtok_r(NULL, "\n", &save)) {
 			char *result = strchr(line, '\t'), *ms = result ? strchr(result + 1, '\t') : NULL;
-			char *reason = ms ? strchr(ms + 1, '\t') : NULL;
+			char *attempt = ms ? strchr(ms + 1, '\t') : NULL;
+			char *reason = attempt ? strchr(attempt + 1, '\t') : NULL;
 
 			if (!reason)
 				continue;
-			*result++ = *ms++ = *reason++ = '\0';
+			*result++ = *ms++ = *attempt++ = *reason++ = '\0';
+			long nth = strtol(attempt, NULL, 10);
 			if (!any)
 				fputs("\n### Gates\n\n| stage | gate | result | time | detail |\n|---|---|---|---|---|\n", f);
 			any = true;
-			fprintf(f, "| %s | %s | %s | %.1f s | %.200s |\n", st->name, line,
-				!strcmp(result, "passed") ? "✅ passed" : "❌ failed", strtod(ms, NULL) / 1000.0, reason);
+			fprintf(f, "| %s | %s | %s | %.1f s | ", st->name, line,
+				!strcmp(result, "passed") ? "✅ passed" : "❌ failed", strtod(ms, NULL) / 1000.0);
+			if (nth > 1)
+				fprintf(f, "run %ld, after %ld fix round(s): ", nth, nth - 1);
+			/* a '|' in the detail would end the cell */
+			for (size_t k = 0; k < 200 && reason[k]; k++) {
+				if (reason[k] == '|')
+					fputc('\\', f);
+				fputc(reason[k], f);
+			}
+			fputs(" |\n", f);
 		}
 		free(tsv);
 	}

@@ -18,6 +18,7 @@
 #include <sys/stat.h>
 
 #define FAILED_LABEL "pipeline-failed"
+#define TAIL_BYTES (4 * 1024)
 
 /* The last lines of the newest gate log of the run record ("" if none). */
 static char *last_gate_lines(struct da_pipeline *pl, int lines)
@@ -49,11 +50,17 @@ static char *last_gate_lines(struct da_pipeline *pl, int lines)
 		return strdup("");
 	}
 	free(best);
-	/* keep the tail */
+	/* keep the tail: `lines` lines, at most TAIL_BYTES (a minified line can
+	 * be megabytes; the forge refuses a comment over 65,536 characters) */
 	char *p = text + len;
 	for (int k = 0; p > text && k <= lines; p--)
 		if (p[-1] == '\n' && ++k > lines)
 			break;
+	if (text + len - p > TAIL_BYTES) {
+		p = text + len - TAIL_BYTES;
+		while (*p && ((unsigned char)*p & 0xC0) == 0x80)
+			p++; /* start on a whole character */
+	}
 	char *out = strdup(p);
 
 	free(text);

@@ -135,9 +135,10 @@ static int agent_stage(struct da_pipeline *pl, size_t index, const struct da_sta
 }
 
 /* gates-<stage>.tsv in the run record, replaced by each attempt: per
- * configured gate "name TAB passed|failed TAB duration_ms TAB reason",
+ * configured gate "name TAB passed|failed TAB duration_ms TAB attempt TAB reason",
  * the gate results the pull request's body shows. A report only. */
-static void record_gates(struct da_pipeline *pl, const struct da_stage *st, const struct da_gate_report *rep)
+static void record_gates(struct da_pipeline *pl, const struct da_stage *st, const struct da_gate_report *rep,
+			 long attempt)
 {
 	char name[300], *out = NULL;
 	size_t len = 0;
@@ -150,8 +151,8 @@ static void record_gates(struct da_pipeline *pl, const struct da_stage *st, cons
 
 		if (!g->configured)
 			continue;
-		fprintf(f, "%s\t%s\t%lld\t", da_cmd_name(g->kind), g->passed ? "passed" : "failed",
-			(long long)g->duration_ms);
+		fprintf(f, "%s\t%s\t%lld\t%ld\t", da_cmd_name(g->kind), g->passed ? "passed" : "failed",
+			(long long)g->duration_ms, attempt);
 		for (const char *c = g->reason ? g->reason : ""; *c; c++)
 			fputc(*c == '\t' || *c == '\n' ? ' ' : *c, f);
 		fputc('\n', f);
@@ -179,7 +180,7 @@ static int gate_stage(struct da_pipeline *pl, size_t index, const struct da_stag
 		for (int k = 0; k < DA_CMD_N; k++)
 			s.duration_ms += rep.gates[k].duration_ms;
 		s.exit_code = rep.passed ? 0 : 1;
-		record_gates(pl, st, &rep);
+		record_gates(pl, st, &rep, attempt + 1);
 		if (pl->summary)
 			(void)da_run_summary_add(pl->summary, &s);
 		if (rep.passed) {

@@ -101,6 +101,24 @@ move_main() { # file content
 	[ "$(wc -c <"$BATS_TEST_TMPDIR/body")" -lt 60000 ]
 }
 
+@test "the PR body's gate table says when a gate passed only after a fix round" {
+	printf '#!/bin/sh\nif [ "$(cat sum.txt)" = "a+b" ]; then echo "1 passed"; else echo "sum is wrong"; exit 1; fi\n' \
+		>"$BATS_TEST_TMPDIR/run-tests"
+	cat >"$DA_FAKE_RULES" <<'R'
+wrong success sum.txt=a+b
+Design success SPEC.md=the spec
+Implement success sum.txt=a-b
+QA success test_sum.txt=sum(1,2)==3
+R
+	run da-run "$TASK"
+	echo "$output"
+	[ "$status" -eq 0 ]
+	field "$(pr_file)" body >"$BATS_TEST_TMPDIR/body"
+	grep "^| verify |" "$BATS_TEST_TMPDIR/body"
+	grep -q "^| verify | test | .* passed | [0-9.]* s | run 2, after 1 fix round(s): exit 0" "$BATS_TEST_TMPDIR/body"
+	grep -q "^| verify-qa | test | .* passed | [0-9.]* s | exit 0" "$BATS_TEST_TMPDIR/body"
+}
+
 @test "a review longer than its cap is cut in the PR body, and said so" {
 	# a multi-byte character (3 bytes, after "x") so a byte cap lands inside one
 	long=$(for _ in $(seq 10000); do printf 'x€'; done)
