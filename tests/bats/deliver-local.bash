@@ -1,0 +1,161 @@
+# Helpers for deliver-local.bats: a whole pipeline through da-process on
+# the offline `local` forge (docs/local-forge.md): the remote is a bare
+# repo, the issue a file, PRs, reviews, comments and labels are records
+# under $LF. Loaded after deliver-forges.bash, whose ISSUE, BRANCH, tokens,
+# task_in, process_once, descendant, wait_for and assert_no_token_leak
+# it shares.
+
+# The PR the task opens: issues and PRs share one sequence, and issue #7
+# is the only record before it.
+PR=8
+
+# dl_setup: a private queue and home, $ORIGIN (main: one commit), issue
+# #7 as a file of the local forge octo/demo, and the project demo on it.
+dl_setup() {
+	da_setup
+	export DA_AGENT_BACKOFF_MS=10
+	export DA_FAKE_STATE_DIR="$BATS_TEST_TMPDIR/fake-state"
+	export DA_FAKE_LOG="$BATS_TEST_TMPDIR/agent-calls.jsonl"
+	export CLAUDE_CODE_OAUTH_TOKEN=fake-oauth IS_SANDBOX=1
+	# the local forge needs no token; set, they must still reach nothing
+	export DA_GITHUB_TOKEN=$WRITER_TOKEN DA_REVIEW_TOKEN=$REVIEW_TOKEN
+	unset ANTHROPIC_API_KEY DA_CLAUDE_BIN DA_FAKE_SCENARIO DA_PAUSE_FILE DA_GITHUB_API DA_GITEA_API
+	printf 'agents:\n  pass_env: [DA_FAKE_*]\n' >"$DA_HOME/config.yaml"
+	ln -s "$REPO_ROOT/workflows" "$DA_HOME/workflows"
+
+	ORIGIN="$BATS_TEST_TMPDIR/origin.git"
+	git init -q --bare -b main "$ORIGIN"
+	git clone -q "$ORIGIN" "$BATS_TEST_TMPDIR/seed" 2>/dev/null
+	(cd "$BATS_TEST_TMPDIR/seed" && echo hello >README && git add README &&
+		git -c user.name=t -c user.email=t@t commit -qm init && git push -q origin HEAD:main)
+
+	# the gate: one old test, and QA's once it exists
+	printf '#!/bin/sh\nif [ -f test_sum.txt ]; then echo "2 passed"; else echo "1 passed"; fi\n' \
+		>"$BATS_TEST_TMPDIR/run-tests"
+	chmod +x "$BATS_TEST_TMPDIR/run-tests"
+	cat >"$BATS_TEST_TMPDIR/rules" <<'R'
+Design success SPEC.md=the spec
+Implement success sum.txt=a+b
+QA success test_sum.txt=sum(1,2)==3
+R
+	export DA_FAKE_RULES="$BATS_TEST_TMPDIR/rules"
+	# the pre-push reviewer's answer: one finding on a diff line, posted
+	# inline (the local forge checks it is on the diff), one off it
+	printf '%s\n' '{"verdict": "APPROVE", "summary": "Adds sum.", "findings": [{"severity": "minor", "file": "sum.txt", "line": 1, "message": "name the operands"}, {"severity": "minor", "file": "nowhere.c", "line": 9, "message": "off the diff"}]}' \
+		>"$BATS_TEST_TMPDIR/approve"
+	export DA_FAKE_REPLY="$BATS_TEST_TMPDIR/approve"
+
+	LF="$DA_HOME/data/local-forge/octo+demo"
+	mkdir -p "$LF/issues" "$DA_HOME/projects"
+	printf 'number: %s\ntitle: Add sum\nbody: Add a sum.\nstate: open\nlabels: [dev-agents]\n' \
+		"$ISSUE" >"$LF/issues/$ISSUE.yaml"
+	cat >"$DA_HOME/projects/demo.yaml" <<Y
+repo: octo/demo
+forge: local
+remote: $ORIGIN
+default_branch: main
+commands:
+  test: $BATS_TEST_TMPDIR/run-tests
+Y
+}
+
+# The task, queued by hand as for any issue file of the local forge.
+enqueue_local_issue() {
+	run da-enqueue --project demo --issue "$ISSUE" --title "Add sum" --labels dev-agents
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == "queued demo#$ISSUE as pending/demo/"* ]] || { echo "$output"; return 1; }
+}
+
+# pr_field KEY: a top-level scalar of the PR record.
+pr_field() {
+	sed -n "s/^$1: //p" "$LF/prs/$PR.yaml"
+}
+
+# log_entries FILE: how many documents a comments/ or reviews/ log holds.
+log_entries() {
+	if [ -e "$1" ]; then grep -c '^id: ' "$1"; else echo 0; fi
+}
+
+# log_field FILE KEY: KEY of each document of a log, one a line.
+log_field() {
+	sed -n "s/^$2: //p" "$1"
+}
+
+# The one PR record: head is the task branch, against main.
+assert_one_pr() {
+	local prs
+	prs=$(find "$LF/prs" -name '*.yaml' | sort)
+	[ "$prs" = "$LF/prs/$PR.yaml" ] || { echo "PR records: $prs"; return 1; }
+	[ "$(pr_field number)" = "$PR" ]
+	[ "$(pr_field head)" = "$BRANCH" ]
+	[ "$(pr_field base)" = main ]
+	[ "$(pr_field title)" = "Add sum" ]
+	grep -q "^  Closes #$ISSUE\$" "$LF/prs/$PR.yaml"
+}
+
+# Merged as one squash commit on main holding the work (sum.txt is $1,
+# default a+b): its only parent the old tip, its message the PR's title.
+assert_merged() {
+	[ "$(pr_field merged)" = true ]
+	[ "$(pr_field state)" = closed ]
+	[ "$(pr_field draft)" = false ]
+	[ "$(git -C "$ORIGIN" rev-list --count main)" -eq 2 ]
+	[ "$(git -C "$ORIGIN" rev-parse main)" = "$(pr_field merge_sha)" ]
+	[ "$(git -C "$ORIGIN" log -1 --format=%P main | wc -w)" -eq 1 ]
+	[ "$(git -C "$ORIGIN" log -1 --format=%s main)" = "Add sum (#$PR)" ]
+	[ "$(git -C "$ORIGIN" show main:sum.txt)" = "${1:-a+b}" ]
+	git -C "$ORIGIN" cat-file -e main:test_sum.txt
+	# the head merged is the task branch as pushed
+	[ "$(git -C "$ORIGIN" rev-parse "$BRANCH")" = "$(pr_field head_sha)" ]
+}
+
+# One review on the PR, by the reviewer identity, approving, with the
+# finding on a diff line inline and the one off the diff left out.
+assert_reviewed_by_reviewer() {
+	local log="$LF/reviews/$PR.log"
+	[ "$(log_entries "$log")" -eq 1 ] || { cat "$log"; return 1; }
+	[ "$(log_field "$log" user)" = dev-agents-review ]
+	[ "$(log_field "$log" verdict)" = APPROVE ]
+	grep -q '^- path: sum.txt$' "$log"
+	grep -q '^  line: 1$' "$log"
+	grep -q 'name the operands' "$log"
+	run ! grep -q 'path: nowhere.c' "$log"
+	# it is still in the review's text
+	grep -q 'nowhere.c:9' "$log"
+}
+
+# Exactly one writer comment on the issue, naming the PR ($1: a word it
+# must also hold).
+assert_issue_commented() {
+	local log="$LF/comments/$ISSUE.log"
+	[ "$(log_entries "$log")" -eq 1 ] || { cat "$log"; return 1; }
+	[ "$(log_field "$log" user)" = dev-agents ]
+	grep -qE "#$PR\\b" "$log"
+	grep -q "${1:-merged}" "$log"
+}
+
+# the run record of the one task
+run_record() {
+	local d
+	d=$(find "$DA_HOME/data/runs" -mindepth 1 -maxdepth 1 -type d)
+	[ "$(printf '%s\n' "$d" | grep -c .)" -eq 1 ] || return 1
+	printf '%s\n' "$d"
+}
+
+# step_done NAME: the run record says the delivery step NAME is done.
+step_done() {
+	local rec
+	rec=$(run_record) || return 1
+	grep -A1 "name: $1\$" "$rec/state.yaml" 2>/dev/null | grep -q "status: done"
+}
+
+# pids of $1 and all its descendants
+process_tree() {
+	local level=$1 p next
+	while [ -n "$level" ]; do
+		for p in $level; do echo "$p"; done
+		next=""
+		for p in $level; do next="$next $(pgrep -P "$p" | tr '\n' ' ')"; done
+		level=$(printf '%s\n' "$next" | xargs)
+	done
+}

@@ -1,0 +1,157 @@
+#!/usr/bin/env bats
+# Whole pipelines through da-enqueue and da-process on the offline local
+# forge: success, review asks for changes, gates never pass, a crash after
+# the PR record was written; checked on the forge's records and the bare
+# repository (docs/local-forge.md).
+load helpers
+load deliver-forges
+load deliver-local
+
+setup() { dl_setup; }
+
+@test "local: an issue's task ends in a squash-merged PR, reviewed by the reviewer, the issue commented" {
+	enqueue_local_issue
+	process_once
+	[ "$status" -eq 0 ]
+	task_in completed
+	assert_one_pr
+	assert_merged
+	assert_reviewed_by_reviewer
+	assert_issue_commented merged
+	# the writer never comments on the PR itself
+	[ ! -e "$LF/comments/$PR.log" ]
+	# the issue record is the forge's input, left as it was
+	grep -qx 'state: open' "$LF/issues/$ISSUE.yaml"
+	assert_no_token_leak
+}
+
+@test "local: a completed task run again posts, opens and merges nothing twice" {
+	enqueue_local_issue
+	process_once
+	task_in completed
+	local main_sha
+	main_sha=$(git -C "$ORIGIN" rev-parse main)
+	# an operator puts the finished task back: every step is checkpointed done
+	mv "$DA_QUEUE"/completed/demo/*.yaml "$DA_QUEUE/pending/demo/"
+	process_once
+	[ "$status" -eq 0 ]
+	task_in completed
+	assert_one_pr
+	assert_merged
+	[ "$(git -C "$ORIGIN" rev-parse main)" = "$main_sha" ]
+	assert_reviewed_by_reviewer
+	assert_issue_commented merged
+}
+
+@test "local: review requests changes, the implementer fixes them, the PR is merged with the fix" {
+	printf '%s\n' '{"verdict": "REQUEST_CHANGES", "summary": "Wrong op.", "findings": [{"severity": "major", "file": "sum.txt", "line": 1, "message": "use plus-sign-fixed"}]}' \
+		>"$BATS_TEST_TMPDIR/changes"
+	cat >"$DA_FAKE_RULES" <<'R'
+plus-sign-fixed success sum.txt=a+b fixed
+Design success SPEC.md=the spec
+Implement success sum.txt=a+b
+QA success test_sum.txt=sum(1,2)==3
+R
+	# claude calls: design, implement, qa, review 1, fix, review 2
+	local a="$BATS_TEST_TMPDIR/approve"
+	export DA_FAKE_REPLY="$a,$a,$a,$BATS_TEST_TMPDIR/changes,$a,$a"
+	enqueue_local_issue
+	process_once
+	[ "$status" -eq 0 ]
+	task_in completed
+	local rec
+	rec=$(run_record)
+	grep -qx "verdict: REQUEST_CHANGES" "$rec/review-1/review.yaml"
+	grep -qx "verdict: APPROVE" "$rec/review-2/review.yaml"
+	# the fix is its own commit on the pushed branch, and it went through
+	# the gates again before the PR
+	[ "$(git -C "$ORIGIN" log -1 --format=%s "$BRANCH")" = "fix: address review findings" ]
+	[ "$(git -C "$ORIGIN" show "$BRANCH:sum.txt")" = "a+b fixed" ]
+	grep -A12 "name: verify-qa\$" "$rec/summary.yaml" | grep -q "runs: 2"
+	assert_one_pr
+	assert_merged "a+b fixed"
+	# the pre-push rounds stay local: the PR gets the final verdict only
+	assert_reviewed_by_reviewer
+	run ! grep -q REQUEST_CHANGES "$LF/reviews/$PR.log"
+	assert_issue_commented merged
+	assert_no_token_leak
+}
+
+@test "local: gates that never pass leave a draft PR labelled pipeline-failed, the issue told why" {
+	printf '#!/bin/sh\necho "0 passed"\n' >"$BATS_TEST_TMPDIR/run-tests"
+	enqueue_local_issue
+	process_once
+	[ "$status" -eq 0 ]
+	task_in failed
+	# the branch is pushed and a draft PR shows it
+	git -C "$ORIGIN" rev-parse -q --verify "$BRANCH"
+	assert_one_pr
+	[ "$(pr_field draft)" = true ]
+	[ "$(pr_field state)" = open ]
+	[ "$(pr_field merged)" = false ]
+	[ "$(sed -n '/^labels:/,$p' "$LF/prs/$PR.yaml" | sed 1d)" = "- pipeline-failed" ]
+	# the label is made on the repository
+	grep -qx -- "- name: pipeline-failed" "$LF/labels.yaml"
+	# nothing reviewed on the forge, nothing merged
+	[ "$(log_entries "$LF/reviews/$PR.log")" -eq 0 ]
+	[ "$(git -C "$ORIGIN" rev-list --count main)" -eq 1 ]
+	# the issue is told, with the PR's number and why
+	assert_issue_commented "the pipeline failed"
+	grep -q "0 passed" "$LF/comments/$ISSUE.log"
+	assert_no_token_leak
+}
+
+# The run dies (SIGKILL) right after the PR record was written: the
+# review step that follows blocks on reviews/<n>.log, a FIFO here (open
+# for reading waits for a writer), so the kill always lands after "pr"
+# and before the review and the merge. Run again, the task finds that PR
+# and merges it.
+crash_after_pr() { # runner | all: kill da-run only, or everything (a power cut)
+	mkdir -p "$LF/reviews"
+	mkfifo "$LF/reviews/$PR.log"
+	enqueue_local_issue
+	da-process --once >"$BATS_TEST_TMPDIR/crashed.out" 2>&1 &
+	local proc=$! runner
+	runner=$(descendant "$proc" da-run)
+	wait_for step_done pr
+	[ -e "$LF/prs/$PR.yaml" ]
+	[ "$(pr_field merged)" = false ]
+	if [ "$1" = runner ]; then
+		kill -KILL "$runner"
+		wait "$proc" || true
+		task_in pending
+	else
+		local pids
+		pids=$(process_tree "$proc" | xargs)
+		# frozen first, so no process sees another die
+		# shellcheck disable=SC2086
+		kill -STOP $pids
+		# shellcheck disable=SC2086
+		kill -KILL $pids
+		wait "$proc" || true
+		task_in active
+	fi
+	cat "$BATS_TEST_TMPDIR/crashed.out"
+	[ "$(find "$LF/prs" -name '*.yaml' | wc -l)" -eq 1 ]
+	[ ! -e "$LF/comments/$ISSUE.log" ]
+	[ "$(git -C "$ORIGIN" rev-list --count main)" -eq 1 ]
+	run ! step_done post-review
+	run ! step_done merge
+	rm "$LF/reviews/$PR.log"
+	process_once
+	[ "$status" -eq 0 ]
+	task_in completed
+	assert_one_pr
+	assert_merged
+	assert_reviewed_by_reviewer
+	assert_issue_commented merged
+	assert_no_token_leak
+}
+
+@test "local: da-run killed right after the PR record was written, the rerun reuses that PR and merges it" {
+	crash_after_pr runner
+}
+
+@test "local: everything killed right after the PR record was written, the recovered task reuses that PR and merges it" {
+	crash_after_pr all
+}
