@@ -91,9 +91,14 @@ static int draft_pr(struct da_pipeline *pl, struct da_forge *f, const char *reas
 	if (*pr) {
 		rc = (*pr)->draft ? 0 : da_forge_set_pr_draft(f, (*pr)->number, true);
 	} else {
-		if (asprintf(&body, "Closes #%ld\n\nThe pipeline failed: %s\n\n```\n%s```\n", pl->task->issue, reason,
-			     tail) < 0)
+		/* what failed first, then what a finished PR shows (gate table,
+		 * spec, cost); the parts are capped: under GitHub's 65,536 */
+		char *rest = da_pipeline_pr_body(pl);
+
+		if (asprintf(&body, "**The pipeline failed:** %.1000s\n%s%s%s\n%s", reason, *tail ? "\n```\n" : "", tail,
+			     *tail ? "```\n" : "", rest ? rest : "") < 0)
 			body = NULL;
+		free(rest);
 		struct da_forge_pr_new in = { .title = pl->task->title, .body = body ? body : reason,
 					      .head = pl->branch, .base = pl->project->default_branch, .draft = true };
 

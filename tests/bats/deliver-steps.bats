@@ -119,6 +119,19 @@ R
 	grep -q "^| verify-qa | test | .* passed | [0-9.]* s | exit 0" "$BATS_TEST_TMPDIR/body"
 }
 
+@test "gates that never pass: the draft PR's body says why first, then the gate table with the failed gate" {
+	printf '#!/bin/sh\necho "0 passed"\n' >"$BATS_TEST_TMPDIR/run-tests"
+	run da-run "$TASK"
+	[ "$status" -eq 1 ]
+	[ "$(field "$(pr_file)" draft)" = True ]
+	field "$(pr_file)" body >"$BATS_TEST_TMPDIR/body"
+	cat "$BATS_TEST_TMPDIR/body"
+	head -1 "$BATS_TEST_TMPDIR/body" | grep -q "^\*\*The pipeline failed:\*\* .*no tests ran"
+	grep -qx "Closes #42" "$BATS_TEST_TMPDIR/body"
+	grep -q "^| verify | test | .* failed | [0-9.]* s | run 3, after 2 fix round(s): exit 0 but no tests ran" "$BATS_TEST_TMPDIR/body"
+	grep -q "^[0-9]* turns, " "$BATS_TEST_TMPDIR/body"
+}
+
 @test "a review longer than its cap is cut in the PR body, and said so" {
 	# a multi-byte character (3 bytes, after "x") so a byte cap lands inside one
 	long=$(for _ in $(seq 10000); do printf 'x€'; done)
