@@ -90,7 +90,7 @@ assert_one_pr() {
 	[ "$(pr_field head)" = "$BRANCH" ]
 	[ "$(pr_field base)" = main ]
 	[ "$(pr_field title)" = "Add sum" ]
-	grep -q "^  Closes #$ISSUE\$" "$LF/prs/$PR.yaml"
+	grep -qE "Closes #$ISSUE\\b" "$LF/prs/$PR.yaml"
 }
 
 # Merged as one squash commit on main holding the work (sum.txt is $1,
@@ -158,4 +158,36 @@ process_tree() {
 		for p in $level; do next="$next $(pgrep -P "$p" | tr '\n' ' ')"; done
 		level=$(printf '%s\n' "$next" | xargs)
 	done
+}
+
+# crash_blocked_on FIFO STEP runner|all: run da-process once with FIFO in
+# place of a forge file the step after STEP reads (opening a FIFO for
+# reading waits for a writer, so the run cannot get past it); once the run
+# record has STEP done, SIGKILL da-run (runner: da-process puts the task
+# back in pending) or every process of the run at once (all: a power
+# cut; the task stays in active/ for da-process to recover). The FIFO is
+# removed after.
+crash_blocked_on() {
+	mkdir -p "$(dirname "$1")"
+	mkfifo "$1"
+	da-process --once >"$BATS_TEST_TMPDIR/crashed.out" 2>&1 &
+	local proc=$! runner pids
+	runner=$(descendant "$proc" da-run)
+	wait_for step_done "$2"
+	if [ "$3" = runner ]; then
+		kill -KILL "$runner"
+		wait "$proc" || true
+		task_in pending
+	else
+		pids=$(process_tree "$proc" | xargs)
+		# frozen first, so none of them sees another die
+		# shellcheck disable=SC2086
+		kill -STOP $pids
+		# shellcheck disable=SC2086
+		kill -KILL $pids
+		wait "$proc" || true
+		task_in active
+	fi
+	cat "$BATS_TEST_TMPDIR/crashed.out"
+	rm "$1"
 }

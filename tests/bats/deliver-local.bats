@@ -102,42 +102,18 @@ R
 }
 
 # The run dies (SIGKILL) right after the PR record was written: the
-# review step that follows blocks on reviews/<n>.log, a FIFO here (open
-# for reading waits for a writer), so the kill always lands after "pr"
-# and before the review and the merge. Run again, the task finds that PR
-# and merges it.
-crash_after_pr() { # runner | all: kill da-run only, or everything (a power cut)
-	mkdir -p "$LF/reviews"
-	mkfifo "$LF/reviews/$PR.log"
+# review step that follows blocks on reviews/<n>.log, a FIFO here (see
+# crash_blocked_on), so the kill always lands after "pr" and before the
+# review and the merge. Run again, the task finds that PR and merges it.
+crash_after_pr() { # runner | all
 	enqueue_local_issue
-	da-process --once >"$BATS_TEST_TMPDIR/crashed.out" 2>&1 &
-	local proc=$! runner
-	runner=$(descendant "$proc" da-run)
-	wait_for step_done pr
+	crash_blocked_on "$LF/reviews/$PR.log" pr "$1"
 	[ -e "$LF/prs/$PR.yaml" ]
 	[ "$(pr_field merged)" = false ]
-	if [ "$1" = runner ]; then
-		kill -KILL "$runner"
-		wait "$proc" || true
-		task_in pending
-	else
-		local pids
-		pids=$(process_tree "$proc" | xargs)
-		# frozen first, so no process sees another die
-		# shellcheck disable=SC2086
-		kill -STOP $pids
-		# shellcheck disable=SC2086
-		kill -KILL $pids
-		wait "$proc" || true
-		task_in active
-	fi
-	cat "$BATS_TEST_TMPDIR/crashed.out"
-	[ "$(find "$LF/prs" -name '*.yaml' | wc -l)" -eq 1 ]
 	[ ! -e "$LF/comments/$ISSUE.log" ]
 	[ "$(git -C "$ORIGIN" rev-list --count main)" -eq 1 ]
 	run ! step_done post-review
 	run ! step_done merge
-	rm "$LF/reviews/$PR.log"
 	process_once
 	[ "$status" -eq 0 ]
 	task_in completed
@@ -154,4 +130,108 @@ crash_after_pr() { # runner | all: kill da-run only, or everything (a power cut)
 
 @test "local: everything killed right after the PR record was written, the recovered task reuses that PR and merges it" {
 	crash_after_pr all
+}
+
+# Killed after the squash merge, before the issue comment (the comment
+# step blocks reading comments/<issue>.log): the rerun merges nothing
+# twice and still tells the issue, once.
+@test "local: killed right after the merge, the rerun completes without merging or reviewing twice" {
+	enqueue_local_issue
+	crash_blocked_on "$LF/comments/$ISSUE.log" merge runner
+	[ "$(pr_field merged)" = true ]
+	local main_sha
+	main_sha=$(git -C "$ORIGIN" rev-parse main)
+	process_once
+	[ "$status" -eq 0 ]
+	task_in completed
+	assert_one_pr
+	assert_merged
+	[ "$(git -C "$ORIGIN" rev-parse main)" = "$main_sha" ]
+	assert_reviewed_by_reviewer
+	assert_issue_commented merged
+}
+
+# The review never approves: the PR is opened with the reviewer's
+# REQUEST_CHANGES on it, it is not merged, and the issue says so.
+@test "local: a review that never approves leaves the PR open with the reviewer's changes requested" {
+	printf '%s\n' '{"verdict": "REQUEST_CHANGES", "summary": "Still wrong.", "findings": [{"severity": "major", "file": "sum.txt", "line": 1, "message": "wrong operator"}]}' \
+		>"$BATS_TEST_TMPDIR/changes"
+	local a="$BATS_TEST_TMPDIR/approve"
+	# claude calls: design, implement, qa, then every review asks for changes
+	export DA_FAKE_REPLY="$a,$a,$a,$BATS_TEST_TMPDIR/changes"
+	enqueue_local_issue
+	process_once
+	[ "$status" -eq 0 ]
+	task_in completed
+	assert_one_pr
+	[ "$(pr_field state)" = open ]
+	[ "$(pr_field merged)" = false ]
+	[ "$(pr_field draft)" = false ]
+	[ "$(git -C "$ORIGIN" rev-list --count main)" -eq 1 ]
+	local log="$LF/reviews/$PR.log"
+	[ "$(log_entries "$log")" -eq 1 ]
+	[ "$(log_field "$log" user)" = dev-agents-review ]
+	[ "$(log_field "$log" verdict)" = REQUEST_CHANGES ]
+	grep -q '^- path: sum.txt$' "$log"
+	assert_issue_commented "not merged"
+}
+
+# An earlier attempt left its PR open (the review never approved); the
+# issue is queued again and now the gates fail: that same PR becomes a
+# draft labelled pipeline-failed.
+@test "local: a later failure turns the task's open PR into a labelled draft" {
+	printf '%s\n' '{"verdict": "REQUEST_CHANGES", "summary": "No.", "findings": []}' >"$BATS_TEST_TMPDIR/changes"
+	local a="$BATS_TEST_TMPDIR/approve"
+	export DA_FAKE_REPLY="$a,$a,$a,$BATS_TEST_TMPDIR/changes"
+	enqueue_local_issue
+	process_once
+	task_in completed
+	[ "$(pr_field state)" = open ]
+	[ "$(pr_field draft)" = false ]
+	printf '#!/bin/sh\necho "0 passed"\n' >"$BATS_TEST_TMPDIR/run-tests"
+	enqueue_local_issue
+	process_once
+	[ "$(find "$DA_QUEUE/failed/demo" -name '*.yaml' | wc -l)" -eq 1 ]
+	assert_one_pr
+	[ "$(pr_field draft)" = true ]
+	[ "$(pr_field state)" = open ]
+	[ "$(sed -n '/^labels:/,$p' "$LF/prs/$PR.yaml" | sed 1d)" = "- pipeline-failed" ]
+	grep -qx -- "- name: pipeline-failed" "$LF/labels.yaml"
+	[ "$(git -C "$ORIGIN" rev-list --count main)" -eq 1 ]
+	# the first outcome, then the failure
+	[ "$(log_entries "$LF/comments/$ISSUE.log")" -eq 2 ]
+	grep -q "the pipeline failed" "$LF/comments/$ISSUE.log"
+}
+
+# The issue is queued again after a failure and the gates pass now: the
+# failed attempt's draft PR is the task's PR; it must be made ready, or
+# the forge refuses to merge a draft.
+@test "local: an issue queued again after a failure reuses the draft PR, makes it ready and merges it" {
+	skip "bug in lib/pipeline_forge.c da_pipeline_pr_step(): a found draft PR is reused as it is; the local forge refuses to merge a draft (405), the rebase-and-verify retry is refused too, the PR stays a draft labelled pipeline-failed"
+	printf '#!/bin/sh\necho "0 passed"\n' >"$BATS_TEST_TMPDIR/run-tests"
+	enqueue_local_issue
+	process_once
+	task_in failed
+	[ "$(pr_field draft)" = true ]
+	printf '#!/bin/sh\nif [ -f test_sum.txt ]; then echo "2 passed"; else echo "1 passed"; fi\n' \
+		>"$BATS_TEST_TMPDIR/run-tests"
+	enqueue_local_issue
+	process_once
+	[ "$status" -eq 0 ]
+	[ "$(find "$DA_QUEUE/completed/demo" -name '*.yaml' | wc -l)" -eq 1 ]
+	assert_one_pr
+	assert_merged
+	assert_reviewed_by_reviewer
+}
+
+@test "local: the failure comment and the draft PR carry the failing gate's last lines, not an agent's log" {
+	skip "bug in lib/pipeline_fail.c last_gate_lines(): the newest *.log of the run record is implementer.output.log (the agent's event stream), not the gate log"
+	printf '#!/bin/sh\necho "0 passed"\necho "gate-tail: sum.txt is missing"\n' >"$BATS_TEST_TMPDIR/run-tests"
+	enqueue_local_issue
+	process_once
+	task_in failed
+	grep -q "gate-tail: sum.txt is missing" "$LF/comments/$ISSUE.log"
+	run ! grep -q session_id "$LF/comments/$ISSUE.log"
+	grep -q "gate-tail: sum.txt is missing" "$LF/prs/$PR.yaml"
+	run ! grep -q session_id "$LF/prs/$PR.yaml"
 }
