@@ -1,6 +1,7 @@
 /* da-review: the pre-push review of base..HEAD by the reviewer agent,
  * written as review.yaml and REVIEW.md. The same libda call is da-run's
  * review stage. Exit 1 means REQUEST_CHANGES, so failures exit 2. */
+#include "clock.h"
 #include "err.h"
 #include "fsutil.h"
 #include "log.h"
@@ -32,7 +33,8 @@ static void usage(FILE *out)
 		"  --help, --version\n"
 		"\n"
 		"Exit: 0 APPROVE, 1 REQUEST_CHANGES, 2 error (usage, repository, agent\n"
-		"failure, or an answer unusable twice), 75 usage window exhausted.\n");
+		"failure, or an answer unusable twice), 75 usage window exhausted (the\n"
+		"message says when it reopens).\n");
 }
 
 static void print_human(const struct da_review *r)
@@ -96,6 +98,7 @@ int main(int argc, char **argv)
 	struct da_review_opts o = { 0 };
 	struct da_review *r = NULL;
 	struct args a = { 0 };
+	time_t reset_at = 0;
 	char *context = NULL;
 	size_t len;
 	int rc;
@@ -107,8 +110,19 @@ int main(int argc, char **argv)
 	if (a.context_file && da_read_file(a.context_file, CONTEXT_MAX, &context, &len) < 0)
 		return da_err_report(da_errctx(DA_EUSAGE, "--context"));
 	o.context = context;
+	o.reset_at = &reset_at;
 	rc = da_review_run(&o, &r);
 	free(context);
+	if (rc == DA_ETEMP && reset_at > 0) {
+		/* run by hand, the person needs to know when to try again */
+		char at[32], *why = strdup(da_errmsg());
+
+		da_utc_iso(reset_at, at, sizeof at);
+		/* the agent's own message may name the time already */
+		if (!why || !strstr(why, at))
+			da_errf(DA_ETEMP, "%s; try again after %s", why ? why : "usage window exhausted", at);
+		free(why);
+	}
 	if (rc < 0) {
 		/* exit 1 is REQUEST_CHANGES: a failure must not look like one */
 		da_err_report(rc);

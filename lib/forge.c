@@ -228,6 +228,13 @@ int da_forge_add_labels(struct da_forge *f, long number, const char *const *name
 	DISPATCH(f, add_labels, "label issues", number, names, n);
 }
 
+int da_forge_remove_label(struct da_forge *f, long number, const char *name)
+{
+	if (number <= 0 || !name || !*name)
+		return da_errf(DA_EUSAGE, "remove label: need an issue number and a label");
+	DISPATCH(f, remove_label, "remove labels", number, name);
+}
+
 int da_forge_find_pr(struct da_forge *f, const char *branch, struct da_forge_pr **out)
 {
 	*out = NULL;
@@ -278,6 +285,27 @@ int da_forge_create_review(struct da_forge *f, long number, const struct da_forg
 		if (!in->comments[i].path || in->comments[i].line <= 0 || !in->comments[i].body)
 			return da_errf(DA_EUSAGE, "review comment %zu: need path, line, body", i);
 	DISPATCH(f, create_review, "post reviews", number, in, review_id_out);
+}
+
+int da_forge_list_reviews(struct da_forge *f, long number, struct da_forge_posted_review **out,
+			  size_t *n)
+{
+	*out = NULL;
+	*n = 0;
+	if (number <= 0)
+		return da_errf(DA_EUSAGE, "reviews: PR number %ld is not positive", number);
+	DISPATCH(f, list_reviews, "list reviews", number, out, n);
+}
+
+void da_forge_posted_reviews_free(struct da_forge_posted_review *r, size_t n)
+{
+	for (size_t i = 0; r && i < n; i++) {
+		free(r[i].body);
+		free(r[i].user);
+		free(r[i].state);
+		free(r[i].commit_id);
+	}
+	free(r);
 }
 
 int da_forge_merge_pr(struct da_forge *f, long number, const char *commit_title,

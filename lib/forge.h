@@ -140,6 +140,10 @@ int da_forge_ensure_label(struct da_forge *f, const char *name, const char *colo
 			  const char *description, bool *created);
 /* Add existing labels to an issue or PR (others it has are kept). */
 int da_forge_add_labels(struct da_forge *f, long number, const char *const *names, size_t n);
+/* Take one label off an issue or PR (the label stays in the repository).
+ * Not there (on the issue or in the repository) is not an error: a
+ * rerun removes what an earlier run already removed. */
+int da_forge_remove_label(struct da_forge *f, long number, const char *name);
 
 /* ---- pull requests ---- */
 
@@ -218,6 +222,22 @@ struct da_forge_review {
  * reviewer is a second account. */
 int da_forge_create_review(struct da_forge *f, long number, const struct da_forge_review *in,
 			   long *review_id_out);
+
+/* A review already on a PR, as the forge shows it. */
+struct da_forge_posted_review {
+	long id;
+	char *body;		/* "" when none */
+	char *user;		/* login of the reviewer */
+	char *state;		/* the forge's word: APPROVED, CHANGES_REQUESTED,
+				 * REQUEST_CHANGES, COMMENTED, COMMENT, ... */
+	char *commit_id;	/* the head it reviewed; "" when unknown */
+};
+/* Every review on PR `number`, oldest first, across all pages: a
+ * resumed step finds the review it posted (marked in its body) instead
+ * of posting a second. */
+int da_forge_list_reviews(struct da_forge *f, long number, struct da_forge_posted_review **out,
+			  size_t *n);
+void da_forge_posted_reviews_free(struct da_forge_posted_review *r, size_t n);
 
 /* ---- merging ---- */
 

@@ -181,6 +181,40 @@ static int gt_add_labels(struct da_forge *f, long number, const char *const *nam
 	return ret;
 }
 
+/* Gitea removes labels by id; a label the repository lacks is not on
+ * the issue either, and 404 means it was not on the issue: done. */
+static int gt_remove_label(struct da_forge *f, long number, const char *name)
+{
+	struct da_forge_label *labels = NULL;
+	size_t nl = 0, k = 0;
+	struct da_http_resp r = { 0 };
+	int ret = gt_list_labels(f, &labels, &nl);
+
+	while (ret == 0 && k < nl && strcasecmp(labels[k].name, name) != 0)
+		k++;
+	if (ret == 0 && k < nl) {
+		ret = call(f, "DELETE", NULL, &r, "%s/issues/%ld/labels/%ld", GT(f)->repo, number, labels[k].id);
+		if (ret == 0 && r.status != 204 && r.status != 200 && r.status != 404)
+			ret = da_forge_rest_fail(&r, "remove label");
+	}
+	da_forge_labels_free(labels, nl);
+	da_http_resp_clear(&r);
+	return ret;
+}
+
+static int gt_list_reviews(struct da_forge *f, long number, struct da_forge_posted_review **out, size_t *n)
+{
+	char path[1024];
+	json_t *all = NULL;
+	int ret;
+
+	snprintf(path, sizeof path, "%s/pulls/%ld/reviews?limit=50", GT(f)->repo, number);
+	if ((ret = da_forge_rest_all(f, GT(f)->http, path, &all)) == 0)
+		ret = da_forge_parse_reviews(all, out, n);
+	json_decref(all);
+	return ret < 0 ? da_errctx(ret, "list reviews") : 0;
+}
+
 /* Gitea keeps drafts as a "WIP: " title prefix. */
 static int parse_pr(const json_t *j, struct da_forge_pr **out)
 {
@@ -489,12 +523,14 @@ static const struct da_forge_ops gitea_ops = {
 	.list_labels = gt_list_labels,
 	.create_label = gt_create_label,
 	.add_labels = gt_add_labels,
+	.remove_label = gt_remove_label,
 	.find_pr = gt_find_pr,
 	.get_pr = gt_get_pr_or_null,
 	.create_pr = gt_create_pr,
 	.update_pr = gt_update_pr,
 	.set_pr_draft = gt_set_pr_draft,
 	.create_review = gt_create_review,
+	.list_reviews = gt_list_reviews,
 	.merge_pr = gt_merge_pr,
 	.get_file = gt_get_file,
 	.put_file = gt_put_file,

@@ -188,6 +188,34 @@ static int gh_add_labels(struct da_forge *f, long number, const char *const *nam
 	return ret;
 }
 
+/* 404: the label is not on the issue (or not in the repository): done. */
+static int gh_remove_label(struct da_forge *f, long number, const char *name)
+{
+	char *esc = da_forge_urlesc(name, false);
+	struct da_http_resp r = { 0 };
+	int ret = esc ? call(f, "DELETE", NULL, &r, "%s/issues/%ld/labels/%s", GH(f)->repo, number, esc)
+		      : da_errf(DA_ERUNTIME, "out of memory");
+
+	if (ret == 0 && r.status != 200 && r.status != 204 && r.status != 404)
+		ret = da_forge_rest_fail(&r, "remove label");
+	free(esc);
+	da_http_resp_clear(&r);
+	return ret;
+}
+
+static int gh_list_reviews(struct da_forge *f, long number, struct da_forge_posted_review **out, size_t *n)
+{
+	char path[1024];
+	json_t *all = NULL;
+	int ret;
+
+	snprintf(path, sizeof path, "%s/pulls/%ld/reviews?per_page=100", GH(f)->repo, number);
+	if ((ret = da_forge_rest_all(f, GH(f)->http, path, &all)) == 0)
+		ret = da_forge_parse_reviews(all, out, n);
+	json_decref(all);
+	return ret < 0 ? da_errctx(ret, "list reviews") : 0;
+}
+
 static int gh_find_pr(struct da_forge *f, const char *branch, struct da_forge_pr **out)
 {
 	char *owner = da_forge_urlesc(f->owner, false), *br = da_forge_urlesc(branch, false);
@@ -506,12 +534,14 @@ static const struct da_forge_ops github_ops = {
 	.list_labels = gh_list_labels,
 	.create_label = gh_create_label,
 	.add_labels = gh_add_labels,
+	.remove_label = gh_remove_label,
 	.find_pr = gh_find_pr,
 	.get_pr = gh_get_pr_or_null,
 	.create_pr = gh_create_pr,
 	.update_pr = gh_update_pr,
 	.set_pr_draft = gh_set_pr_draft,
 	.create_review = gh_create_review,
+	.list_reviews = gh_list_reviews,
 	.merge_pr = gh_merge_pr,
 	.get_file = gh_get_file,
 	.put_file = gh_put_file,

@@ -21,6 +21,7 @@ struct da_forge_ops {
 	int (*create_label)(struct da_forge *f, const char *name, const char *color,
 			    const char *description);
 	int (*add_labels)(struct da_forge *f, long number, const char *const *names, size_t n);
+	int (*remove_label)(struct da_forge *f, long number, const char *name);
 	int (*find_pr)(struct da_forge *f, const char *branch, struct da_forge_pr **out);
 	int (*get_pr)(struct da_forge *f, long number, struct da_forge_pr **out);
 	int (*create_pr)(struct da_forge *f, const struct da_forge_pr_new *in,
@@ -29,6 +30,8 @@ struct da_forge_ops {
 	int (*set_pr_draft)(struct da_forge *f, long number, bool draft);
 	int (*create_review)(struct da_forge *f, long number, const struct da_forge_review *in,
 			     long *review_id);
+	int (*list_reviews)(struct da_forge *f, long number, struct da_forge_posted_review **out,
+			    size_t *n);
 	int (*merge_pr)(struct da_forge *f, long number, const char *title, const char *message,
 			const char *sha, enum da_forge_merge_result *result, char **sha_out);
 	int (*get_file)(struct da_forge *f, const char *path, const char *ref,
@@ -86,6 +89,8 @@ int da_forge_parse_issue(const json_t *j, struct da_forge_issue **out);
 int da_forge_parse_pr(const json_t *j, struct da_forge_pr **out);
 int da_forge_parse_labels(const json_t *array, struct da_forge_label **out, size_t *n);
 int da_forge_parse_comments(const json_t *array, struct da_forge_comment **out, size_t *n);
+/* A list of reviews (GET .../pulls/{n}/reviews: GitHub and Gitea agree). */
+int da_forge_parse_reviews(const json_t *array, struct da_forge_posted_review **out, size_t *n);
 /* A contents-API file object: base64 "content" decoded. */
 int da_forge_parse_file(const json_t *j, struct da_forge_file **out);
 int da_forge_parse_pubkey(const json_t *j, struct da_forge_pubkey **out);

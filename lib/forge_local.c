@@ -436,6 +436,54 @@ static int lf_add_labels(struct da_forge *f, long number, const char *const *nam
 	return ret;
 }
 
+/* Drop the name (case-insensitive) from a NULL-terminated list. */
+static void drop_name(char **labels, size_t *nlabels, const char *name)
+{
+	for (size_t j = 0; labels && j < *nlabels; j++) {
+		if (strcasecmp(labels[j], name))
+			continue;
+		free(labels[j]);
+		memmove(&labels[j], &labels[j + 1], (*nlabels - j) * sizeof *labels);
+		(*nlabels)--;
+		return;
+	}
+}
+
+/* Not on the issue or PR: nothing to do, as GitHub's 404 is for us. */
+static int lf_remove_label(struct da_forge *f, long number, const char *name)
+{
+	struct da_forge_issue *i = NULL;
+	struct lf_pr p;
+	bool found = false;
+	int fd, ret = lf_lock(LF(f), &fd);
+
+	if (ret < 0)
+		return ret;
+	ret = lf_issue_read(LF(f), number, &i);
+	if (ret == 0 && i) {
+		drop_name(i->labels, &i->nlabels, name);
+		ret = lf_issue_write(LF(f), i);
+	}
+	if (ret == 0 && !i && (ret = lf_pr_read(LF(f), number, &p, &found)) == 0 && found) {
+		drop_name(p.labels, &p.nlabels, name);
+		ret = lf_pr_write(LF(f), &p, false);
+	}
+	if (ret == 0 && !i && !found)
+		ret = da_errf(DA_EUSAGE, "local forge: no issue or PR #%ld to unlabel", number);
+	if (found)
+		lf_pr_clear(&p);
+	lf_unlock(fd);
+	da_forge_issue_free(i);
+	return ret;
+}
+
+static int lf_list_reviews(struct da_forge *f, long number, struct da_forge_posted_review **out, size_t *n)
+{
+	int ret = must_exist(f, number);
+
+	return ret < 0 ? ret : lf_reviews_read(LF(f), number, out, n);
+}
+
 int da_forge_local_init(struct da_forge *f, const struct da_forge_opts *opts)
 {
 	static const struct da_forge_ops ops = {
@@ -447,12 +495,14 @@ int da_forge_local_init(struct da_forge *f, const struct da_forge_opts *opts)
 		.list_labels = lf_list_labels,
 		.create_label = lf_create_label,
 		.add_labels = lf_add_labels,
+		.remove_label = lf_remove_label,
 		.find_pr = lf_find_pr,
 		.get_pr = lf_get_pr,
 		.create_pr = lf_create_pr,
 		.update_pr = lf_update_pr,
 		.set_pr_draft = lf_set_pr_draft,
 		.create_review = lf_create_review,
+		.list_reviews = lf_list_reviews,
 		.merge_pr = lf_merge_pr,
 	};
 	struct lf *l;

@@ -71,6 +71,8 @@ int lf_labels_write(struct lf *l, const struct da_forge_label *labels, size_t n)
 int lf_comments_read(struct lf *l, long n, struct da_forge_comment **out, size_t *count);
 int lf_comment_append(struct lf *l, long n, const char *body, long *id_out);
 
+/* Every review of PR n from reviews/<n>.log, oldest first. */
+int lf_reviews_read(struct lf *l, long n, struct da_forge_posted_review **out, size_t *count);
 /* Append one review to reviews/<n>.log (lock held). */
 int lf_review_append(struct lf *l, long n, const struct da_forge_review *in,
 		     const char *commit, long *id_out);

@@ -278,6 +278,56 @@ int lf_comments_read(struct lf *l, long n, struct da_forge_comment **out, size_t
 	return 0;
 }
 
+struct reviews_acc {
+	struct da_forge_posted_review *v;
+	size_t n, cap;
+};
+
+static int add_review(struct da_yaml_doc *d, yaml_node_t *root, void *ctx)
+{
+	struct reviews_acc *a = ctx;
+	struct da_forge_posted_review *r;
+	int ret;
+
+	if (a->n == a->cap) {
+		struct da_forge_posted_review *nv = realloc(a->v, (a->cap = a->cap ? a->cap * 2 : 8) * sizeof *nv);
+
+		if (!nv)
+			return da_errf(DA_ERUNTIME, "out of memory");
+		a->v = nv;
+	}
+	r = &a->v[a->n++];
+	memset(r, 0, sizeof *r);
+	if ((ret = da_yaml_get_long(d, root, "id", &r->id)) < 0 ||
+	    (ret = da_yaml_get_str(d, root, "body", &r->body)) < 0 ||
+	    (ret = da_yaml_get_str(d, root, "user", &r->user)) < 0 ||
+	    (ret = da_yaml_get_str(d, root, "verdict", &r->state)) < 0 ||
+	    (ret = da_yaml_get_str(d, root, "commit", &r->commit_id)) < 0)
+		return ret;
+	if ((!r->body && !(r->body = dup_or_empty(NULL))) || (!r->user && !(r->user = dup_or_empty(NULL))) ||
+	    (!r->state && !(r->state = dup_or_empty(NULL))) ||
+	    (!r->commit_id && !(r->commit_id = dup_or_empty(NULL))))
+		return da_errf(DA_ERUNTIME, "out of memory");
+	return 0;
+}
+
+int lf_reviews_read(struct lf *l, long n, struct da_forge_posted_review **out, size_t *count)
+{
+	char path[PATH_MAX];
+	struct reviews_acc a = { 0 };
+	int ret = da_pathf(path, sizeof path, "%s/reviews/%ld.log", l->dir, n);
+
+	if (ret == 0)
+		ret = each_doc(path, add_review, &a);
+	if (ret < 0) {
+		da_forge_posted_reviews_free(a.v, a.n);
+		return ret;
+	}
+	*out = a.v;
+	*count = a.n;
+	return 0;
+}
+
 static const char *verdict_name(enum da_forge_verdict v)
 {
 	return v == DA_REVIEW_APPROVE ? "APPROVE"

@@ -253,6 +253,38 @@ int da_forge_parse_comments(const json_t *array, struct da_forge_comment **out, 
 	return 0;
 }
 
+int da_forge_parse_reviews(const json_t *array, struct da_forge_posted_review **out, size_t *n)
+{
+	size_t count = json_array_size(array), idx;
+	struct da_forge_posted_review *rs;
+	json_t *r;
+	int ret;
+
+	*out = NULL;
+	*n = 0;
+	if (!json_is_array(array))
+		return da_errf(DA_ERUNTIME, "reviews: not a JSON array");
+	if (!(rs = calloc(count + 1, sizeof *rs)))
+		return da_errf(DA_ERUNTIME, "out of memory");
+	json_array_foreach(array, idx, r) {
+		json_t *id = json_object_get(r, "id");
+		char **fields[] = { &rs[idx].body, &rs[idx].state, &rs[idx].commit_id };
+		static const char *const keys[] = { "body", "state", "commit_id" };
+
+		rs[idx].id = json_is_integer(id) ? (long)json_integer_value(id) : 0;
+		ret = str_member(json_object_get(r, "user"), "login", false, &rs[idx].user);
+		for (size_t k = 0; ret == 0 && k < 3; k++)
+			ret = str_member(r, keys[k], false, fields[k]);
+		if (ret < 0) {
+			da_forge_posted_reviews_free(rs, idx + 1);
+			return ret;
+		}
+	}
+	*out = rs;
+	*n = count;
+	return 0;
+}
+
 int da_forge_b64decode(const char *b64, char **out, size_t *len)
 {
 	size_t max = strlen(b64) / 4 * 3 + 3;

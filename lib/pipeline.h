@@ -33,7 +33,8 @@ struct da_pipeline {
 	const char *workspace;		/* the task's clone */
 	const char *branch;
 	char run_dir[4096];
-	time_t not_before;		/* set when an agent's usage window ran out */
+	time_t not_before;		/* set when an agent's usage window ran out
+					 * or a forge's rate limit is long */
 	const char *review_findings;	/* {{review_findings}} of a review fix round */
 	void *user;			/* for stub executors */
 };
@@ -117,7 +118,19 @@ int da_pipeline_comment_step(struct da_pipeline *pl);
 /* The project's forge as the writer, or the reviewer identity. (No
  * forge.h here: its verdicts share names with review.h's.) */
 struct da_forge;
+/* Its requests are logged (method, path, status, ms) to <run dir>/forge.log. */
 int da_pipeline_open_forge(struct da_pipeline *pl, bool reviewer, struct da_forge **out);
+/* Pass every forge step's result through here before freeing the handle:
+ * after DA_ETEMP (a rate limit too long to wait out) the forge's reset
+ * time goes into pl->not_before, which da-run writes into the task so the
+ * queue waits until then. f may be NULL. Returns rc. */
+int da_pipeline_forge_rc(struct da_pipeline *pl, const struct da_forge *f, int rc);
+/* Whether a comment containing `marker` is on issue/PR `issue` already:
+ * every comment dev-agents posts carries one, so a rerun (or a retried
+ * POST that got through) never posts it twice. */
+int da_pipeline_has_comment(struct da_forge *f, long issue, const char *marker, bool *found);
+/* The label of a failed task's draft PR. */
+#define DA_PIPELINE_FAILED_LABEL "pipeline-failed"
 
 /* The pull request's body (pipeline_body.c): summary and commits,
  * `Closes #N`, the spec's first lines, the gate results (gates-<stage>.tsv

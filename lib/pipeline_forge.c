@@ -23,12 +23,26 @@ int da_pipeline_open_forge(struct da_pipeline *pl, bool reviewer, struct da_forg
 
 	if ((rc = da_forge_kind_parse(pl->project->forge ? pl->project->forge : "github", &kind)) < 0)
 		return rc;
+	/* every request and its status (never a header or body: no token) */
+	char log_path[sizeof pl->run_dir + 16];
+
+	snprintf(log_path, sizeof log_path, "%s/forge.log", pl->run_dir);
 	struct da_forge_opts o = {
 		.kind = kind, .identity = reviewer ? DA_FORGE_REVIEWER : DA_FORGE_WRITER, .repo = pl->project->repo, .api_url = pl->project->api_url,
 		.remote = pl->project->remote, .default_branch = pl->project->default_branch,
+		.log_path = pl->run_dir[0] ? log_path : NULL,
 	};
 
 	return da_forge_open(&o, out);
+}
+
+int da_pipeline_forge_rc(struct da_pipeline *pl, const struct da_forge *f, int rc)
+{
+	time_t at = rc == DA_ETEMP && f ? da_forge_status(f)->not_before : 0;
+
+	if (at > pl->not_before)
+		pl->not_before = at;
+	return rc;
 }
 
 static bool approved(struct da_pipeline *pl)
@@ -105,17 +119,39 @@ static int create_pr(struct da_pipeline *pl, struct da_forge *f, struct da_forge
 	return rc;
 }
 
+/* A PR found open for the branch: a crash after creating it, or an
+ * earlier attempt's (a failed one left it a draft labelled
+ * pipeline-failed). It becomes this run's PR: its body now, the failure
+ * label off, ready for review, or the forge refuses to merge a draft.
+ * Each call is idempotent, so a crash in between is redone whole. */
+static int reuse_pr(struct da_pipeline *pl, struct da_forge *f, struct da_forge_pr *pr)
+{
+	char *body = da_pipeline_pr_body(pl);
+	int rc;
+
+	if (!body)
+		return da_errf(DA_ERUNTIME, "out of memory");
+	da_info("reusing pull request #%ld%s", pr->number, pr->draft ? " (a draft: made ready)" : "");
+	rc = da_forge_update_pr(f, pr->number, &(struct da_forge_pr_update){ .body = body });
+	free(body);
+	if (rc == 0)
+		rc = da_forge_remove_label(f, pr->number, DA_PIPELINE_FAILED_LABEL);
+	if (rc == 0 && pr->draft && (rc = da_forge_set_pr_draft(f, pr->number, false)) == 0)
+		pr->draft = false;
+	return rc;
+}
+
 int da_pipeline_pr_step(struct da_pipeline *pl)
 {
 	struct da_forge *f = NULL;
 	struct da_forge_pr *pr = NULL;
 	int rc;
 
-	if ((rc = da_pipeline_open_forge(pl, false, &f)) == 0 && (rc = da_forge_find_pr(f, pl->branch, &pr)) == 0 &&
-	    !pr)
-		rc = create_pr(pl, f, &pr);
+	if ((rc = da_pipeline_open_forge(pl, false, &f)) == 0 && (rc = da_forge_find_pr(f, pl->branch, &pr)) == 0)
+		rc = pr ? reuse_pr(pl, f, pr) : create_pr(pl, f, &pr);
 	if (rc == 0)
 		rc = pr ? record_pr(pl, pr) : da_errf(DA_ERUNTIME, "the forge returned no pull request");
+	rc = da_pipeline_forge_rc(pl, f, rc);
 	da_forge_pr_free(pr);
 	da_forge_free(f);
 	return rc;
@@ -148,6 +184,22 @@ static size_t inline_comments(struct da_pipeline *pl, char **text, struct da_for
 	return n;
 }
 
+/* Whether a review carrying `marker` is already on the PR: a rerun after
+ * a crash between the POST and the checkpoint, or a retried POST that got
+ * through, must not post a second. */
+static int has_review(struct da_forge *f, long number, const char *marker, bool *found)
+{
+	struct da_forge_posted_review *r = NULL;
+	size_t n = 0;
+	int rc = da_forge_list_reviews(f, number, &r, &n);
+
+	*found = false;
+	for (size_t i = 0; rc == 0 && i < n && !*found; i++)
+		*found = r[i].body && strstr(r[i].body, marker);
+	da_forge_posted_reviews_free(r, n);
+	return rc;
+}
+
 int da_pipeline_post_review_step(struct da_pipeline *pl)
 {
 	struct da_forge_review_comment *comments = NULL;
@@ -155,19 +207,34 @@ int da_pipeline_post_review_step(struct da_pipeline *pl)
 	size_t ncomments = inline_comments(pl, &inline_text, &comments);
 	struct da_forge *w = NULL, *f = NULL;
 	struct da_forge_pr *pr = NULL;
-	char *body = da_pipeline_run_text(pl, "REVIEW.md");
+	char *review = da_pipeline_run_text(pl, "REVIEW.md"), *body = NULL, marker[400];
+	bool posted = false;
 	int rc;
 
 	if ((rc = da_pipeline_open_forge(pl, false, &w)) == 0 && (rc = task_pr(pl, w, &pr)) == 0 &&
 	    (rc = da_pipeline_open_forge(pl, true, &f)) == 0) {
+		/* hidden in the rendered review: which task and head it is for */
+		snprintf(marker, sizeof marker, "<!-- dev-agents:review task=%s head=%s -->", pl->task_name,
+			 pr->head_sha ? pr->head_sha : "");
+		rc = has_review(f, pr->number, marker, &posted);
+	}
+	if (rc == 0 && !posted &&
+	    asprintf(&body, "%s\n\n%s\n", review && review[0] ? review : "Pre-push review by dev-agents.", marker) < 0) {
+		body = NULL;
+		rc = da_errf(DA_ERUNTIME, "out of memory");
+	}
+	if (rc == 0 && !posted) {
 		struct da_forge_review rv = {
 			.verdict = approved(pl) ? DA_REVIEW_APPROVE : DA_REVIEW_REQUEST_CHANGES,
-			.body = body && body[0] ? body : "Pre-push review by dev-agents.",
-			.comments = comments, .ncomments = ncomments,
+			.body = body, .comments = comments, .ncomments = ncomments,
 		};
 
 		rc = da_forge_create_review(f, pr->number, &rv, NULL);
+	} else if (rc == 0) {
+		da_info("the review of pull request #%ld is already posted", pr->number);
 	}
+	rc = da_pipeline_forge_rc(pl, w, da_pipeline_forge_rc(pl, f, rc));
+	free(review);
 	free(body);
 	free(comments);
 	free(inline_text);
@@ -269,13 +336,13 @@ int da_pipeline_merge_step(struct da_pipeline *pl)
 		goto out;
 	rc = res == DA_MERGE_MERGED ? merged(pl) : merge_retry(pl, f, pr->number, title, res);
 out:
+	rc = da_pipeline_forge_rc(pl, f, rc);
 	da_forge_pr_free(pr);
 	da_forge_free(f);
 	return rc;
 }
 
-/* Whether a comment carrying `marker` is already on the issue. */
-static int has_comment(struct da_forge *f, long issue, const char *marker, bool *found)
+int da_pipeline_has_comment(struct da_forge *f, long issue, const char *marker, bool *found)
 {
 	struct da_forge_comment *c = NULL;
 	size_t n = 0;
@@ -303,7 +370,7 @@ int da_pipeline_comment_step(struct da_pipeline *pl)
 	/* one comment per outcome: a later run that merges what an earlier left open says so too */
 	snprintf(marker, sizeof marker, "<!-- dev-agents:outcome %s %s -->", pl->task_name,
 		 pr->merged ? "merged" : "open");
-	if ((rc = has_comment(f, pl->task->issue, marker, &posted)) < 0 || posted)
+	if ((rc = da_pipeline_has_comment(f, pl->task->issue, marker, &posted)) < 0 || posted)
 		goto out;
 	const char *url = pr->html_url ? pr->html_url : "";
 	const char *why = outcome && !strncmp(outcome, "not merged: ", 12) ? outcome + 12
@@ -321,6 +388,7 @@ int da_pipeline_comment_step(struct da_pipeline *pl)
 	}
 	rc = da_forge_comment(f, pl->task->issue, body, NULL);
 out:
+	rc = da_pipeline_forge_rc(pl, f, rc);
 	free(outcome);
 	free(body);
 	da_forge_pr_free(pr);

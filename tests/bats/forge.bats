@@ -100,6 +100,58 @@ make_bare() {
 	grep -q "http POST /repos/octo/demo/issues/1/comments 201" "$LOG"
 }
 
+# A reused draft PR loses its pipeline-failed label; a rerun that removes
+# it again (the label already gone) is not an error.
+remove_label() { # CLI
+	"$@" ensure-label pipeline-failed b60205 "" >/dev/null
+	"$@" add-labels 1 pipeline-failed
+	run "$@" remove-label 1 Pipeline-Failed
+	[ "$status" -eq 0 ]
+	run "$@" issue 1
+	[[ "$output" == *"labels=dev-agents"$'\n'* || "$output" == *"labels=dev-agents" ]]
+	run "$@" remove-label 1 pipeline-failed
+	[ "$status" -eq 0 ]
+	run "$@" remove-label 1 never-made
+	[ "$status" -eq 0 ]
+	assert_no_violations
+}
+
+@test "github: a label comes off an issue, and removing it again is no error" {
+	start_fake
+	remove_label fc
+	grep -q "http DELETE /repos/octo/demo/issues/1/labels/Pipeline-Failed 200" "$LOG"
+	grep -q "http DELETE /repos/octo/demo/issues/1/labels/pipeline-failed 404" "$LOG"
+}
+
+@test "gitea: a label comes off an issue by its id, and removing it again is no error" {
+	start_fake --gitea
+	remove_label gfc
+	grep -qE "http DELETE (/api/v1)?/repos/octo/demo/issues/1/labels/[0-9]+ 204" "$LOG"
+}
+
+# What a resumed post-review step reads to find the review it posted.
+list_reviews() { # CLI
+	"$@" create-pr "Add a greeting" feature main "" >/dev/null
+	"$@" -R review 2 comment "first <!-- dev-agents:review task=t head=h -->" >/dev/null
+	"$@" -R review 2 request_changes "second" >/dev/null
+	run "$@" reviews 2
+	[ "$status" -eq 0 ]
+	[ "${#lines[@]}" -eq 2 ]
+	[[ "${lines[0]}" == "review-bot COMMENT"*": first <!-- dev-agents:review task=t head=h -->" ]]
+	[[ "${lines[1]}" == "review-bot "*"CHANGES"*": second" ]]
+	assert_no_violations
+}
+
+@test "github: a PR's reviews are listed with reviewer, state and body" {
+	start_fake
+	list_reviews fc
+}
+
+@test "gitea: a PR's reviews are listed with reviewer, state and body" {
+	start_fake --gitea
+	list_reviews gfc
+}
+
 @test "a renamed repository's redirect is followed" {
 	start_fake
 	ctl POST /__repo '{"full_name":"octo/renamed","default_branch":"trunk"}' >/dev/null

@@ -200,6 +200,16 @@ static int op_misc(struct da_forge *f, const char *op, int argc, char **argv)
 		if ((ret = da_forge_ensure_label(f, argv[0], argc > 1 ? argv[1] : NULL,
 						 argc > 2 ? argv[2] : NULL, &created)) == 0)
 			printf("created=%d\n", created);
+	} else if (!strcmp(op, "remove-label")) {
+		ret = da_forge_remove_label(f, atol(argv[0]), argv[1]);
+	} else if (!strcmp(op, "reviews")) {
+		struct da_forge_posted_review *rs;
+		size_t n;
+
+		if ((ret = da_forge_list_reviews(f, atol(argv[0]), &rs, &n)) == 0)
+			for (size_t i = 0; i < n; i++)
+				printf("%s %s %s: %s\n", rs[i].user, rs[i].state, rs[i].commit_id, rs[i].body);
+		da_forge_posted_reviews_free(rs, n);
 	} else if (!strcmp(op, "pubkey")) {
 		struct da_forge_pubkey *k;
 
@@ -225,6 +235,7 @@ static int run(struct da_forge *f, const char *op, int argc, char **argv)
 		{ "ensure-label", 1 }, { "add-labels", 2 }, { "find-pr", 1 }, { "get-pr", 1 }, { "create-pr", 4 },
 		{ "update-pr", 4 }, { "set-draft", 2 }, { "review", 3 }, { "merge", 3 },
 		{ "get-file", 1 }, { "put-file", 3 }, { "pubkey", 0 }, { "put-secret", 1 },
+		{ "remove-label", 2 }, { "reviews", 1 },
 	};
 	size_t i = 0;
 

@@ -225,6 +225,37 @@ static void labels_are_ensured_once_and_added_to_issues_and_prs(void **state)
 	da_forge_pr_free(pr);
 }
 
+static void a_label_comes_off_and_removing_it_again_is_no_error(void **state)
+{
+	struct lt *t = *state;
+	struct da_forge_issue *i = NULL;
+	struct da_forge_pr *pr;
+	const char *names[] = { "pipeline-failed", "bug" };
+
+	write_issue(t, 1, "x", "bug");
+	assert_int_equal(da_forge_ensure_label(t->w, "pipeline-failed", NULL, NULL, NULL), 0);
+	assert_int_equal(da_forge_add_labels(t->w, 1, names, 1), 0);
+	assert_int_equal(da_forge_remove_label(t->w, 1, "BUG"), 0);
+	assert_int_equal(da_forge_get_issue(t->w, 1, &i), 0);
+	assert_int_equal(i->nlabels, 1);
+	assert_string_equal(i->labels[0], "pipeline-failed");
+	assert_null(i->labels[1]);
+	da_forge_issue_free(i);
+	assert_int_equal(da_forge_remove_label(t->w, 1, "bug"), 0);
+
+	push_branch(t, "dev-agents/1-x", 3, "changed");
+	pr = open_pr(t, "dev-agents/1-x", true);
+	assert_int_equal(da_forge_add_labels(t->w, pr->number, names, 2), 0);
+	assert_int_equal(da_forge_remove_label(t->w, pr->number, "pipeline-failed"), 0);
+	assert_int_equal(da_forge_remove_label(t->w, pr->number, "pipeline-failed"), 0);
+	assert_int_equal(da_forge_get_issue(t->w, pr->number, &i), 0);
+	assert_int_equal(i->nlabels, 1);
+	assert_string_equal(i->labels[0], "bug");
+	da_forge_issue_free(i);
+	assert_int_equal(da_forge_remove_label(t->w, 99, "bug"), DA_EUSAGE);
+	da_forge_pr_free(pr);
+}
+
 static void pr_numbers_follow_issues_and_create_is_idempotent(void **state)
 {
 	struct lt *t = *state;
@@ -321,8 +352,24 @@ static void review_accepts_lines_on_the_diff_and_refuses_others(void **state)
 
 	rv.verdict = DA_REVIEW_APPROVE;
 	rv.ncomments = 0;
+	rv.body = "ok <!-- marker -->";
 	assert_int_equal(da_forge_create_review(t->r, pr->number, &rv, &id), 0);
 	assert_int_equal(id, 2);
+
+	/* listed back, oldest first, as a resumed step looks for its marker */
+	struct da_forge_posted_review *list = NULL;
+	size_t n = 0;
+
+	assert_int_equal(da_forge_list_reviews(t->w, pr->number, &list, &n), 0);
+	assert_int_equal(n, 2);
+	assert_int_equal(list[0].id, 1);
+	assert_string_equal(list[0].body, "Needs work");
+	assert_string_equal(list[0].state, "REQUEST_CHANGES");
+	assert_string_equal(list[1].body, "ok <!-- marker -->");
+	assert_string_equal(list[1].user, "dev-agents-review");
+	assert_string_equal(list[1].state, "APPROVE");
+	assert_string_equal(list[1].commit_id, pr->head_sha);
+	da_forge_posted_reviews_free(list, n);
 	da_forge_pr_free(pr);
 }
 
@@ -516,6 +563,7 @@ int main(void)
 		T(issue_file_with_another_number_or_no_title_is_an_error),
 		T(comments_keep_order_and_identity),
 		T(labels_are_ensured_once_and_added_to_issues_and_prs),
+		T(a_label_comes_off_and_removing_it_again_is_no_error),
 		T(pr_numbers_follow_issues_and_create_is_idempotent),
 		T(pr_of_an_unpushed_branch_is_refused),
 		T(review_accepts_lines_on_the_diff_and_refuses_others),

@@ -87,6 +87,13 @@ const routes = [
     }
     return [200, i.labels.map(labelJson)];
   }, { labels: ['array', true, 'number'] }],
+  ['DELETE', '/repos/:owner/:repo/issues/:n/labels/:id', (ctx) => {
+    const i = issueOf(ctx, false);
+    const l = i && ctx.repo.labels.find((x) => x.id === Number(ctx.params.id));
+    if (!l) return notFound;
+    i.labels = i.labels.filter((x) => x !== l);
+    return [204, null];
+  }],
   ['GET', '/repos/:owner/:repo/pulls', (ctx) => {
     const state = ctx.query.get('state') || 'open';
     return page(ctx, [...ctx.repo.issues.values()].filter((i) => i.pr && (state === 'all' || i.state === state))

@@ -100,6 +100,13 @@ const routes = [
     }
     return [200, i.labels.map((l) => labelJson(ctx.st, ctx.repo, l))];
   }],
+  ['DELETE', '/repos/:owner/:repo/issues/:n/labels/:name', (ctx) => {
+    const i = issueOf(ctx, false);
+    const l = i && i.labels.find((x) => x.name.toLowerCase() === ctx.params.name.toLowerCase());
+    if (!l) return [404, { message: 'Label does not exist', documentation_url: 'https://docs.github.com/rest' }];
+    i.labels = i.labels.filter((x) => x !== l);
+    return [200, i.labels.map((x) => labelJson(ctx.st, ctx.repo, x))];
+  }],
   ['GET', '/repos/:owner/:repo/pulls', (ctx) => {
     const state = ctx.query.get('state') || 'open';
     const head = ctx.query.get('head');
