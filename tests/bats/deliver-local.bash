@@ -170,7 +170,8 @@ process_tree() {
 crash_blocked_on() {
 	mkdir -p "$(dirname "$1")"
 	mkfifo "$1"
-	da-process --once >"$BATS_TEST_TMPDIR/crashed.out" 2>&1 &
+	# fd 3 closed: bats waits for every holder of it before it ends
+	da-process --once >"$BATS_TEST_TMPDIR/crashed.out" 2>&1 3>&- &
 	local proc=$! runner pids
 	runner=$(descendant "$proc" da-run)
 	wait_for step_done "$2"
@@ -190,4 +191,44 @@ crash_blocked_on() {
 	fi
 	cat "$BATS_TEST_TMPDIR/crashed.out"
 	rm "$1"
+}
+
+# hold_on FIFO STEP: run da-process once in the background with FIFO in
+# place of a forge file the step after STEP reads, until the run record has
+# STEP done; the run waits there for release_hold.
+hold_on() {
+	mkdir -p "$(dirname "$1")"
+	mkfifo "$1"
+	da-process --once >"$BATS_TEST_TMPDIR/held.out" 2>&1 3>&- &
+	HELD_PROC=$!
+	wait_for step_done "$2"
+}
+
+# release_hold FIFO: the held run reads an empty file (a FIFO's writer
+# closing at once is an end of file) and goes on; wait for it. The FIFO
+# leaves its path first: the blocked open holds it already, and a later
+# open of the path (a log is read more than once) finds no file.
+release_hold() {
+	mv "$1" "$1.held"
+	: >"$1.held"
+	rm "$1.held"
+	local rc=0
+	wait "$HELD_PROC" || rc=$?
+	cat "$BATS_TEST_TMPDIR/held.out"
+	return "$rc"
+}
+
+# move_main FILE TEXT: someone else's commit on main in the bare repo.
+move_main() {
+	(cd "$BATS_TEST_TMPDIR/seed" && git pull -q origin main && printf '%s\n' "$2" >"$1" && git add "$1" &&
+		git -c user.name=t -c user.email=t@t commit -qm "main: $1" && git push -q origin HEAD:main)
+}
+
+# teardown: a run a failed test left held is killed with all it started
+dl_teardown() {
+	local pids
+	[ -n "${HELD_PROC:-}" ] || return 0
+	pids=$(process_tree "$HELD_PROC" | xargs)
+	# shellcheck disable=SC2086
+	[ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
 }

@@ -8,6 +8,7 @@ load deliver-forges
 load deliver-local
 
 setup() { dl_setup; }
+teardown() { dl_teardown; }
 
 @test "local: an issue's task ends in a squash-merged PR, reviewed by the reviewer, the issue commented" {
 	enqueue_local_issue
@@ -234,4 +235,55 @@ crash_after_pr() { # runner | all
 	run ! grep -q session_id "$LF/comments/$ISSUE.log"
 	grep -q "gate-tail: sum.txt is missing" "$LF/prs/$PR.yaml"
 	run ! grep -q session_id "$LF/prs/$PR.yaml"
+}
+
+# main moves after the PR was opened, before the merge, with a change of
+# its own: the squash merge holds both, on top of the moved main.
+@test "local: main moved by someone else before the merge: the squash commit sits on it and keeps both changes" {
+	enqueue_local_issue
+	hold_on "$LF/reviews/$PR.log" pr
+	move_main other.txt "from main"
+	local moved
+	moved=$(git -C "$ORIGIN" rev-parse main)
+	release_hold "$LF/reviews/$PR.log"
+	task_in completed
+	assert_one_pr
+	[ "$(pr_field merged)" = true ]
+	[ "$(git -C "$ORIGIN" rev-list --count main)" -eq 3 ]
+	[ "$(git -C "$ORIGIN" log -1 --format=%P main)" = "$moved" ]
+	[ "$(git -C "$ORIGIN" rev-parse main)" = "$(pr_field merge_sha)" ]
+	[ "$(git -C "$ORIGIN" show main:other.txt)" = "from main" ]
+	[ "$(git -C "$ORIGIN" show main:sum.txt)" = a+b ]
+	git -C "$ORIGIN" cat-file -e main:test_sum.txt
+	assert_reviewed_by_reviewer
+	assert_issue_commented merged
+}
+
+# main moves with a change to the task's own file: the squash conflicts
+# (409), the one retry rebases (the implementer resolves the conflict),
+# verifies again, pushes and merges that head.
+@test "local: main changed the task's file before the merge: one rebase, re-verify and push, then merged" {
+	cat >"$DA_FAKE_RULES" <<'R'
+Conflicting success sum.txt=a+b (merged with main)
+Design success SPEC.md=the spec
+Implement success sum.txt=a+b
+QA success test_sum.txt=sum(1,2)==3
+R
+	enqueue_local_issue
+	hold_on "$LF/reviews/$PR.log" pr
+	move_main sum.txt "main's sum"
+	local moved
+	moved=$(git -C "$ORIGIN" rev-parse main)
+	release_hold "$LF/reviews/$PR.log"
+	task_in completed
+	grep -A1 "name: merge-retry\$" "$(run_record)/state.yaml" | grep -q "status: done"
+	grep -qx merged "$(run_record)/merge-outcome"
+	assert_one_pr
+	[ "$(pr_field merged)" = true ]
+	[ "$(git -C "$ORIGIN" log -1 --format=%P main)" = "$moved" ]
+	[ "$(git -C "$ORIGIN" show main:sum.txt)" = "a+b (merged with main)" ]
+	# the merged head is the rebased branch, on the moved main
+	git -C "$ORIGIN" merge-base --is-ancestor "$moved" "$BRANCH"
+	[ "$(git -C "$ORIGIN" rev-parse "$BRANCH")" = "$(pr_field head_sha)" ]
+	assert_issue_commented merged
 }
