@@ -287,3 +287,51 @@ R
 	[ "$(git -C "$ORIGIN" rev-parse "$BRANCH")" = "$(pr_field head_sha)" ]
 	assert_issue_commented merged
 }
+
+@test "local: merge: leave-open leaves the reviewed PR open, main untouched, the issue told why" {
+	echo "merge: leave-open" >>"$DA_HOME/projects/demo.yaml"
+	enqueue_local_issue
+	process_once
+	[ "$status" -eq 0 ]
+	task_in completed
+	assert_one_pr
+	[ "$(pr_field state)" = open ]
+	[ "$(pr_field merged)" = false ]
+	[ "$(pr_field merge_sha)" = "~" ]
+	[ "$(git -C "$ORIGIN" rev-list --count main)" -eq 1 ]
+	assert_reviewed_by_reviewer
+	assert_issue_commented "leave-open"
+}
+
+# The narrowest window: the PR record is on disk (renamed into prs/), the
+# run never heard of it: da-run is killed (strace, attached while the run
+# is held before the pr step) at the fsync of prs/ that follows the rename,
+# before the pr step is checkpointed. The rerun's pr step must find that
+# PR for the branch instead of opening a second.
+@test "local: killed between writing the PR record and checkpointing it, the rerun finds that PR and merges it" {
+	# LeakSanitizer cannot run under ptrace
+	case "$DA_BIN" in */san/*) skip "strace fault injection runs on the release build only" ;; esac
+	command -v strace >/dev/null || skip "strace not installed"
+	enqueue_local_issue
+	hold_on "$LF/prs/1.yaml" push
+	local runner tracer
+	runner=$(descendant "$HELD_PROC" da-run)
+	strace -p "$runner" -o /dev/null -P "$(realpath "$LF/prs")" \
+		-e trace=fsync -e inject=fsync:signal=SIGKILL:when=1 2>"$BATS_TEST_TMPDIR/strace.err" 3>&- &
+	tracer=$!
+	wait_for grep -q "Process $runner attached" "$BATS_TEST_TMPDIR/strace.err"
+	release_hold "$LF/prs/1.yaml"
+	wait "$tracer" || true
+	grep -q "runner killed by signal 9" "$BATS_TEST_TMPDIR/held.out"
+	task_in pending
+	[ -e "$LF/prs/$PR.yaml" ]
+	run ! step_done pr
+	[ ! -e "$(run_record)/pr" ]
+	process_once
+	[ "$status" -eq 0 ]
+	task_in completed
+	assert_one_pr
+	assert_merged
+	assert_reviewed_by_reviewer
+	assert_issue_commented merged
+}
