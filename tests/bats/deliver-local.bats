@@ -152,6 +152,35 @@ crash_after_pr() { # runner | all
 	assert_issue_commented merged
 }
 
+# The failure path killed right after its draft PR record was written
+# (the label step blocks reading labels.yaml): the rerun fails the task
+# again with that one draft, labelled, and one comment on the issue.
+@test "local: killed right after the failure's draft PR was written, the rerun labels that draft and comments once" {
+	printf '#!/bin/sh\necho "0 passed"\n' >"$BATS_TEST_TMPDIR/run-tests"
+	enqueue_local_issue
+	mkfifo "$LF/labels.yaml"
+	da-process --once >"$BATS_TEST_TMPDIR/crashed.out" 2>&1 3>&- &
+	HELD_PROC=$!
+	local runner
+	runner=$(descendant "$HELD_PROC" da-run)
+	wait_for test -e "$LF/prs/$PR.yaml"
+	kill -KILL "$runner"
+	wait "$HELD_PROC" || true
+	cat "$BATS_TEST_TMPDIR/crashed.out"
+	task_in pending
+	rm "$LF/labels.yaml"
+	[ "$(pr_field draft)" = true ]
+	[ ! -e "$LF/comments/$ISSUE.log" ]
+	process_once
+	[ "$status" -eq 0 ]
+	task_in failed
+	assert_one_pr
+	[ "$(pr_field draft)" = true ]
+	[ "$(sed -n '/^labels:/,$p' "$LF/prs/$PR.yaml" | sed 1d)" = "- pipeline-failed" ]
+	grep -qx -- "- name: pipeline-failed" "$LF/labels.yaml"
+	assert_issue_commented "the pipeline failed"
+}
+
 # The review never approves: the PR is opened with the reviewer's
 # REQUEST_CHANGES on it, it is not merged, and the issue says so.
 @test "local: a review that never approves leaves the PR open with the reviewer's changes requested" {
