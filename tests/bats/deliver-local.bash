@@ -204,13 +204,13 @@ hold_on() {
 	wait_for step_done "$2"
 }
 
-# release_hold FIFO: the held run reads an empty file (a FIFO's writer
-# closing at once is an end of file) and goes on; wait for it. The FIFO
-# leaves its path first: the blocked open holds it already, and a later
-# open of the path (a log is read more than once) finds no file.
+# release_hold FIFO [TEXT]: the held run reads TEXT (default: an empty
+# file) and goes on; wait for it. The FIFO leaves its path first: the
+# blocked open holds it already, and a later open of the path (a log is
+# read more than once) finds no file.
 release_hold() {
 	mv "$1" "$1.held"
-	: >"$1.held"
+	printf '%s' "${2:-}" >"$1.held"
 	rm "$1.held"
 	local rc=0
 	wait "$HELD_PROC" || rc=$?
@@ -231,4 +231,30 @@ dl_teardown() {
 	pids=$(process_tree "$HELD_PROC" | xargs)
 	# shellcheck disable=SC2086
 	[ -z "$pids" ] || kill -KILL $pids 2>/dev/null || true
+}
+
+# kill_at_dir_fsync DIR: run da-process once; da-run is held before the pr
+# step (a FIFO at prs/1.yaml, which the PR lookup reads), strace attaches
+# to it and is released: its first fsync of DIR, the one that makes a
+# record renamed into DIR durable, is a SIGKILL. da-process puts the task
+# back in pending. strace cannot run under the sanitizers (LeakSanitizer
+# uses ptrace), so this skips there.
+kill_at_dir_fsync() {
+	case "$DA_BIN" in */san/*) skip "strace fault injection runs on the release build only" ;; esac
+	command -v strace >/dev/null || skip "strace not installed"
+	local runner tracer
+	mkdir -p "$1"
+	hold_on "$LF/prs/1.yaml" push
+	runner=$(descendant "$HELD_PROC" da-run)
+	strace -p "$runner" -o /dev/null -P "$(realpath "$1")" \
+		-e trace=fsync -e inject=fsync:signal=SIGKILL:when=1 2>"$BATS_TEST_TMPDIR/strace.err" 3>&- &
+	tracer=$!
+	wait_for grep -q "Process $runner attached" "$BATS_TEST_TMPDIR/strace.err"
+	# what the held PR lookup reads: someone's old closed PR (an empty
+	# file would be a broken record)
+	release_hold "$LF/prs/1.yaml" "$(printf '%s\n' 'number: 1' 'title: old' 'body: ""' 'head: old' \
+		'base: main' 'draft: false' 'state: closed' 'merged: false' 'merge_sha: ~' 'head_sha: ~' 'labels: []')"
+	wait "$tracer" || true
+	grep -q "runner killed by signal 9" "$BATS_TEST_TMPDIR/held.out"
+	task_in pending
 }
