@@ -404,3 +404,37 @@ R
 	assert_reviewed_by_reviewer
 	assert_issue_commented merged
 }
+
+# Two issues of the project in one da-process run, one after the other:
+# PRs take numbers after every issue (issues and PRs share one sequence),
+# the second task rebases onto the first one's merge, both are merged.
+@test "local: two issues in one run: two PRs numbered after the issues, both squash-merged in turn" {
+	printf 'number: 9\ntitle: Multiply\nbody: Add a product.\nstate: open\n' >"$LF/issues/9.yaml"
+	cat >"$DA_FAKE_RULES" <<'R'
+Design success SPEC.md=the spec
+QA success test_sum.txt=sum(1,2)==3
+Multiply success mul.txt=a*b
+Implement success sum.txt=a+b
+R
+	enqueue_local_issue
+	run da-enqueue --project demo --issue 9 --title Multiply
+	[ "$status" -eq 0 ]
+	process_once
+	[ "$status" -eq 0 ]
+	[ "$(find "$DA_QUEUE/completed/demo" -name '*.yaml' | wc -l)" -eq 2 ]
+	[ "$(find "$LF/prs" -name '*.yaml' | sort | xargs -n1 basename | xargs)" = "10.yaml 11.yaml" ]
+	grep -qx "merged: true" "$LF/prs/10.yaml"
+	grep -qx "merged: true" "$LF/prs/11.yaml"
+	[ "$(git -C "$ORIGIN" rev-list --count main)" -eq 3 ]
+	[ "$(git -C "$ORIGIN" show main:sum.txt)" = a+b ]
+	[ "$(git -C "$ORIGIN" show main:mul.txt)" = "a*b" ]
+	# each PR is its issue's branch, squashed under its own title and number
+	local n7 n9
+	n7=$(grep -l "^head: $BRANCH\$" "$LF"/prs/*.yaml | xargs basename -s .yaml)
+	n9=$(grep -l "^head: dev-agents/9-multiply\$" "$LF"/prs/*.yaml | xargs basename -s .yaml)
+	[ "$(printf '%s\n' "$n7" "$n9" | sort | xargs)" = "10 11" ]
+	git -C "$ORIGIN" log --format=%s main | grep -qx "Add sum (#$n7)"
+	git -C "$ORIGIN" log --format=%s main | grep -qx "Multiply (#$n9)"
+	grep -qE "#$n7\b" "$LF/comments/7.log"
+	grep -qE "#$n9\b" "$LF/comments/9.log"
+}
