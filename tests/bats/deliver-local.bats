@@ -1,8 +1,10 @@
 #!/usr/bin/env bats
 # Whole pipelines through da-enqueue and da-process on the offline local
-# forge: success, review asks for changes, gates never pass, a crash after
-# the PR record was written; checked on the forge's records and the bare
-# repository (docs/local-forge.md).
+# forge: success, review asks for changes, gates never pass, crashes after
+# each forge write (the PR, the review, the merge, the issue comment, the
+# failure's draft), main moving before the merge, leave-open, reruns;
+# checked on the forge's records and the bare repository
+# (docs/local-forge.md). The github and gitea twins: deliver-forges.bats.
 load helpers
 load deliver-forges
 load deliver-local
