@@ -130,6 +130,10 @@ int da_git_resolve(struct da_git *g, const char *rev, char *oid_out);
 /* The merge base of two revisions. */
 int da_git_merge_base(struct da_git *g, const char *a, const char *b, char *oid_out);
 
+/* Whether two revisions hold the same files (equal trees): a branch whose
+ * change is already on the default branch, whatever its history says. */
+int da_git_same_tree(struct da_git *g, const char *a, const char *b, bool *same);
+
 /* The bytes of `path` at `rev`. Not there: 0 and *out = NULL. A blob
  * larger than max_len is DA_EUSAGE. *out is NUL-terminated; caller frees. */
 int da_git_read_file(struct da_git *g, const char *rev, const char *path, size_t max_len,

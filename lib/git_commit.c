@@ -160,6 +160,18 @@ int da_git_merge_base(struct da_git *g, const char *a, const char *b, char *oid_
 	return rc;
 }
 
+int da_git_same_tree(struct da_git *g, const char *a, const char *b, bool *same)
+{
+	git_commit *ca = NULL, *cb = NULL;
+	int rc = da_git_lookup_commit(g, a, &ca);
+
+	if (rc == 0 && (rc = da_git_lookup_commit(g, b, &cb)) == 0)
+		*same = git_oid_equal(git_commit_tree_id(ca), git_commit_tree_id(cb));
+	git_commit_free(ca);
+	git_commit_free(cb);
+	return rc;
+}
+
 int da_git_read_file(struct da_git *g, const char *rev, const char *path, size_t max_len,
 		     char **out, size_t *len)
 {

@@ -128,6 +128,28 @@ static void salvage_commits_untracked_files_and_removals(void **state)
 	fx_teardown(&f);
 }
 
+static void same_tree_compares_files_not_history(void **state)
+{
+	struct fx f;
+	bool same = false;
+
+	(void)state;
+	fx_setup(&f, "dev-agents/4-t");
+	assert_int_equal(da_git_same_tree(f.g, "HEAD", "origin/main", &same), 0);
+	assert_true(same);
+	wfile(&f, "b.txt", "new\n");
+	commit(&f, "add b");
+	assert_int_equal(da_git_same_tree(f.g, "HEAD", "origin/main", &same), 0);
+	assert_false(same);
+	/* two commits that cancel out: a history, but nothing to deliver */
+	fx_sh("rm %s/b.txt", f.work);
+	commit(&f, "drop b");
+	assert_int_equal(da_git_same_tree(f.g, "HEAD", "origin/main", &same), 0);
+	assert_true(same);
+	assert_true(da_git_same_tree(f.g, "HEAD", "no-such-branch", &same) < 0);
+	fx_teardown(&f);
+}
+
 static void diff_gives_stats_hunks_and_added_lines(void **state)
 {
 	struct fx f;
@@ -318,6 +340,7 @@ int main(void)
 		cmocka_unit_test(clone_branch_commit_push_reaches_the_bare_repo),
 		cmocka_unit_test(nothing_to_commit_is_not_an_error),
 		cmocka_unit_test(salvage_commits_untracked_files_and_removals),
+		cmocka_unit_test(same_tree_compares_files_not_history),
 		cmocka_unit_test(diff_gives_stats_hunks_and_added_lines),
 		cmocka_unit_test(clone_of_a_missing_remote_fails_with_context),
 		cmocka_unit_test(https_token_goes_as_x_access_token_and_a_refusal_ends),
