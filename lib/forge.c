@@ -5,6 +5,7 @@
 #include "log.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -306,6 +307,31 @@ void da_forge_posted_reviews_free(struct da_forge_posted_review *r, size_t n)
 		free(r[i].commit_id);
 	}
 	free(r);
+}
+
+/* With no DA_REVIEW_TOKEN the reviewer is the writer's account, the PR's
+ * author, and the forge refuses its APPROVE or REQUEST_CHANGES (422). The
+ * verdict then goes out as a COMMENT review that states it, so a
+ * one-account setup still delivers (forge.h promises the fallback).
+ * *body_out (caller frees) is the body to send, or NULL when unchanged. */
+int da_forge_self_review(struct da_forge *f, const struct da_forge_review *in, enum da_forge_verdict *verdict,
+			 char **body_out)
+{
+	const char *mine = da_forge_env_token(f->identity), *writer = da_forge_env_token(DA_FORGE_WRITER);
+
+	*verdict = in->verdict;
+	*body_out = NULL;
+	if (in->verdict == DA_REVIEW_COMMENT || f->identity != DA_FORGE_REVIEWER || !mine || !writer ||
+	    strcmp(mine, writer))
+		return 0;
+	*verdict = DA_REVIEW_COMMENT;
+	if (asprintf(body_out, "Verdict: %s (a comment: the reviewer is the author's account; set DA_REVIEW_TOKEN "
+		     "for a second one).\n\n%s", in->verdict == DA_REVIEW_APPROVE ? "APPROVE" : "REQUEST_CHANGES",
+		     in->body ? in->body : "") < 0) {
+		*body_out = NULL;
+		return da_errf(DA_ERUNTIME, "out of memory");
+	}
+	return 0;
 }
 
 int da_forge_merge_pr(struct da_forge *f, long number, const char *commit_title,

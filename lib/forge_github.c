@@ -348,31 +348,6 @@ out:
 	return ret;
 }
 
-/* With no DA_REVIEW_TOKEN the reviewer is the writer's account, the PR's
- * author, and the forge refuses its APPROVE or REQUEST_CHANGES (422). The
- * verdict then goes out as a COMMENT review that states it, so a
- * one-account setup still delivers (forge.h promises the fallback).
- * *body_out (caller frees) is the body to send, or NULL when unchanged. */
-static int self_review(struct da_forge *f, const struct da_forge_review *in, enum da_forge_verdict *verdict,
-		       char **body_out)
-{
-	const char *mine = da_forge_env_token(f->identity), *writer = da_forge_env_token(DA_FORGE_WRITER);
-
-	*verdict = in->verdict;
-	*body_out = NULL;
-	if (in->verdict == DA_REVIEW_COMMENT || f->identity != DA_FORGE_REVIEWER || !mine || !writer ||
-	    strcmp(mine, writer))
-		return 0;
-	*verdict = DA_REVIEW_COMMENT;
-	if (asprintf(body_out, "Verdict: %s (a comment: the reviewer is the author's account; set DA_REVIEW_TOKEN "
-		     "for a second one).\n\n%s", in->verdict == DA_REVIEW_APPROVE ? "APPROVE" : "REQUEST_CHANGES",
-		     in->body ? in->body : "") < 0) {
-		*body_out = NULL;
-		return da_errf(DA_ERUNTIME, "out of memory");
-	}
-	return 0;
-}
-
 static int gh_create_review(struct da_forge *f, long number, const struct da_forge_review *in,
 			    long *review_id)
 {
@@ -381,7 +356,7 @@ static int gh_create_review(struct da_forge *f, long number, const struct da_for
 	char *body = NULL;
 	json_t *comments, *req;
 	struct da_http_resp r;
-	int ret = self_review(f, in, &verdict, &body);
+	int ret = da_forge_self_review(f, in, &verdict, &body);
 
 	if (ret < 0)
 		return ret;

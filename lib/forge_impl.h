@@ -64,6 +64,13 @@ int da_forge_local_init(struct da_forge *f, const struct da_forge_opts *opts);
  * when none is set. Warns once when the reviewer falls back. */
 const char *da_forge_env_token(enum da_forge_identity identity);
 
+/* One account only (no DA_REVIEW_TOKEN): the forges refuse the PR
+ * author's APPROVE / REQUEST_CHANGES, so the verdict goes out as a
+ * COMMENT review that states it. *verdict is what to send; *body_out
+ * (caller frees) the body, NULL when unchanged. (forge.c) */
+int da_forge_self_review(struct da_forge *f, const struct da_forge_review *in, enum da_forge_verdict *verdict,
+			 char **body_out);
+
 /* ---- shared by the REST backends (forge_rest.c) ---- */
 #include <jansson.h>
 struct da_http;
