@@ -115,6 +115,11 @@ int da_pipeline_pr_step(struct da_pipeline *pl);
 int da_pipeline_post_review_step(struct da_pipeline *pl);
 int da_pipeline_merge_step(struct da_pipeline *pl);
 int da_pipeline_comment_step(struct da_pipeline *pl);
+/* In place of review..comment when the rebased branch holds the same files
+ * as origin/<default> (its change is there already): merge-outcome says
+ * "nothing to deliver: ...", the issue gets one (marked) comment saying
+ * so, no pull request is opened and the task succeeds. */
+int da_pipeline_nothing_step(struct da_pipeline *pl);
 /* The project's forge as the writer, or the reviewer identity. (No
  * forge.h here: its verdicts share names with review.h's.) */
 struct da_forge;

@@ -397,10 +397,35 @@ static int step(struct da_pipeline *pl, const char *name, int (*fn)(struct da_pi
 	return rc;
 }
 
+/* After the rebase the branch holds the same files as origin/<default>:
+ * its change is there already (the issue queued again after its PR
+ * merged, or fixed by hand). Nothing to review (an empty diff), push or
+ * open a pull request for. Asked only until the push: later a resumed run
+ * whose merge landed must go on to its comment. */
+static int nothing_to_deliver(struct da_pipeline *pl, bool *nothing)
+{
+	struct da_git *g = NULL;
+	char base[512];
+	int rc;
+
+	*nothing = false;
+	for (size_t i = 0; i < pl->state->n_stages; i++)
+		if (!strcmp(pl->state->stages[i].name, STEP_PUSH) && pl->state->stages[i].status == DA_ST_DONE)
+			return 0;
+	snprintf(base, sizeof base, "origin/%s", pl->project->default_branch);
+	if ((rc = da_git_open(pl->workspace, &g)) == 0)
+		rc = da_git_same_tree(g, base, "HEAD", nothing);
+	da_git_free(g);
+	return rc;
+}
+
 int da_pipeline_deliver(struct da_pipeline *pl)
 {
+	bool nothing = false;
 	int rc = step(pl, STEP_REBASE, rebase_step);
 
+	if (rc == 0 && (rc = nothing_to_deliver(pl, &nothing)) == 0 && nothing)
+		return step(pl, "comment", da_pipeline_nothing_step);
 	if (rc == 0)
 		rc = step(pl, STEP_REVIEW, review_step);
 	if (rc == 0)

@@ -189,20 +189,21 @@ int da_pipeline_fail_publish(struct da_pipeline *pl, const char *reason)
 	return rc;
 }
 
-/* Commits on the task branch beyond origin/<default>: work worth a draft PR. */
+/* Work worth a draft PR: the task branch holds files other than
+ * origin/<default>'s. Trees, not commits: a branch whose change is on the
+ * default branch already (rebased onto it, or commits that cancel out)
+ * has commits and nothing to show. */
 static int has_work(struct da_pipeline *pl, bool *any)
 {
 	struct da_git *g = NULL;
-	struct da_git_commit_info *c = NULL;
-	size_t n = 0;
 	char base[512];
+	bool same = true;
 	int rc;
 
 	snprintf(base, sizeof base, "origin/%s", pl->project->default_branch);
 	if ((rc = da_git_open(pl->workspace, &g)) == 0)
-		rc = da_git_log(g, base, "HEAD", &c, &n);
-	*any = rc == 0 && n > 0;
-	da_git_log_free(c, n);
+		rc = da_git_same_tree(g, base, "HEAD", &same);
+	*any = rc == 0 && !same;
 	da_git_free(g);
 	return rc;
 }

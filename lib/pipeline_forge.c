@@ -395,3 +395,34 @@ out:
 	da_forge_free(f);
 	return rc;
 }
+
+/* The branch's change is on the default branch already: no PR; the issue
+ * is told once (marked) why nothing was opened. */
+int da_pipeline_nothing_step(struct da_pipeline *pl)
+{
+	struct da_forge *f = NULL;
+	char *body = NULL, marker[300], why[700];
+	bool posted = false;
+	int rc;
+
+	snprintf(why, sizeof why, "nothing to deliver: branch %s holds no change beyond %s", pl->branch,
+		 pl->project->default_branch);
+	da_info("%s", why);
+	snprintf(marker, sizeof marker, "<!-- dev-agents:outcome %s nothing -->", pl->task_name);
+	if ((rc = da_run_write(pl->task_name, "merge-outcome", why, strlen(why))) < 0 ||
+	    (rc = da_pipeline_open_forge(pl, false, &f)) < 0 ||
+	    (rc = da_pipeline_has_comment(f, pl->task->issue, marker, &posted)) < 0 || posted)
+		goto out;
+	if (asprintf(&body, "dev-agents: %s (its change is already there), so no pull request was opened.\n\n%s\n",
+		     why, marker) < 0) {
+		body = NULL;
+		rc = da_errf(DA_ERUNTIME, "out of memory");
+		goto out;
+	}
+	rc = da_forge_comment(f, pl->task->issue, body, NULL);
+out:
+	rc = da_pipeline_forge_rc(pl, f, rc);
+	free(body);
+	da_forge_free(f);
+	return rc;
+}

@@ -211,6 +211,39 @@ retried_after_failure() {
 	retried_after_failure gitea
 }
 
+# The issue is queued again after its PR merged: the implementer changes
+# nothing (the work is on main), so there is nothing to deliver: no second
+# PR (least of all a failed draft with an empty diff), the issue told why.
+queued_again_after_merge() {
+	df_setup "$1"
+	enqueue_issue
+	process_once
+	task_in completed
+	local main_sha
+	main_sha=$(git -C "$ORIGIN" rev-parse main)
+	enqueue_issue
+	process_once
+	[ "$status" -eq 0 ]
+	[ "$(find "$DA_QUEUE/completed/demo" -name '*.yaml' | wc -l)" -eq 2 ]
+	assert_one_pr
+	assert_merged
+	[ "$(git -C "$ORIGIN" rev-parse main)" = "$main_sha" ]
+	[ "$(q '$r.reviews | length')" -eq 1 ]
+	[ "$(q '$ic | length')" -eq 2 ]
+	[ "$(q '$ic[1].body | contains("nothing to deliver")')" = true ]
+	[ "$(q '[$ic[].body | select(contains("pipeline failed"))] | length')" -eq 0 ]
+	assert_no_violations
+	assert_no_token_leak
+}
+
+@test "github: the same issue queued again after its PR merged opens no second PR" {
+	queued_again_after_merge github
+}
+
+@test "gitea: the same issue queued again after its PR merged opens no second PR" {
+	queued_again_after_merge gitea
+}
+
 @test "github: a long rate limit during delivery puts the task back with not_before; later it resumes with one PR and one review" {
 	df_setup github
 	ctl POST /__inject '{"path":"/pulls/[0-9]+/reviews$","method":"POST","status":403,"retry_after":3600,"body":{"message":"You have exceeded a secondary rate limit"}}' >/dev/null
