@@ -50,7 +50,6 @@ teardown() { dl_teardown; }
 # changes nothing (the work is on main), so there is nothing to deliver;
 # no second PR, least of all a failed draft with an empty diff.
 @test "local: the same issue queued again after its PR merged opens no second PR" {
-	skip "bug in lib/pipeline_deliver.c review step + lib/pipeline_fail.c has_work(): the rebased branch has main's tree, da_review_run() fails 'nothing to review' (exit 2), and the failure path (commits counted, not the diff) opens draft PR #9 with an empty diff and comments a failure"
 	enqueue_local_issue
 	process_once
 	task_in completed
