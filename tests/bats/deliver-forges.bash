@@ -13,36 +13,12 @@ BRANCH=dev-agents/7-add-sum
 df_setup() {
 	KIND=$1
 	da_setup
-	export DA_AGENT_BACKOFF_MS=10 DA_HTTP_BACKOFF_MS=20 DA_HTTP_TIMEOUT_MS=20000
-	export DA_FAKE_STATE_DIR="$BATS_TEST_TMPDIR/fake-state"
+	pipeline_env
+	pipeline_origin
+	pipeline_agents
+	export DA_HTTP_BACKOFF_MS=20 DA_HTTP_TIMEOUT_MS=20000
 	export DA_FAKE_LOG="$BATS_TEST_TMPDIR/agent-calls.jsonl"
-	export CLAUDE_CODE_OAUTH_TOKEN=fake-oauth IS_SANDBOX=1
 	export DA_GITHUB_TOKEN=$WRITER_TOKEN DA_REVIEW_TOKEN=$REVIEW_TOKEN
-	unset ANTHROPIC_API_KEY DA_CLAUDE_BIN DA_FAKE_SCENARIO DA_PAUSE_FILE DA_GITHUB_API DA_GITEA_API
-	printf 'agents:\n  pass_env: [DA_FAKE_*]\n' >"$DA_HOME/config.yaml"
-	ln -s "$REPO_ROOT/workflows" "$DA_HOME/workflows"
-
-	ORIGIN="$BATS_TEST_TMPDIR/origin.git"
-	git init -q --bare -b main "$ORIGIN"
-	git clone -q "$ORIGIN" "$BATS_TEST_TMPDIR/seed" 2>/dev/null
-	(cd "$BATS_TEST_TMPDIR/seed" && echo hello >README && git add README &&
-		git -c user.name=t -c user.email=t@t commit -qm init && git push -q origin HEAD:main)
-
-	# the gate: one old test, and QA's once it exists
-	printf '#!/bin/sh\nif [ -f test_sum.txt ]; then echo "2 passed"; else echo "1 passed"; fi\n' \
-		>"$BATS_TEST_TMPDIR/run-tests"
-	chmod +x "$BATS_TEST_TMPDIR/run-tests"
-	cat >"$BATS_TEST_TMPDIR/rules" <<'R'
-Design success SPEC.md=the spec
-Implement success sum.txt=a+b
-QA success test_sum.txt=sum(1,2)==3
-R
-	export DA_FAKE_RULES="$BATS_TEST_TMPDIR/rules"
-	# the pre-push reviewer's answer: one finding on a diff line, posted
-	# inline (the fake checks it is on the diff), one off it, kept out
-	printf '%s\n' '{"verdict": "APPROVE", "summary": "Adds sum.", "findings": [{"severity": "minor", "file": "sum.txt", "line": 1, "message": "name the operands"}, {"severity": "minor", "file": "nowhere.c", "line": 9, "message": "off the diff"}]}' \
-		>"$BATS_TEST_TMPDIR/approve"
-	export DA_FAKE_REPLY="$BATS_TEST_TMPDIR/approve"
 
 	start_fake
 	mkdir -p "$DA_HOME/projects"

@@ -4,6 +4,7 @@
 # gates never pass, a crash after the PR was created. Each scenario runs
 # once per forge.
 load helpers
+load pipeline_helpers
 load deliver-forges
 
 teardown() { df_teardown; }

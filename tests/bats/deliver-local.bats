@@ -6,6 +6,7 @@
 # checked on the forge's records and the bare repository
 # (docs/local-forge.md). The github and gitea twins: deliver-forges.bats.
 load helpers
+load pipeline_helpers
 load deliver-forges
 load deliver-local
 

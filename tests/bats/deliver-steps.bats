@@ -5,26 +5,15 @@
 # the issue shows when an agent stage fails. The local forge for most; the
 # fake GitHub server for get_pr and an injected 409.
 load helpers
+load pipeline_helpers
 
 WRITER_TOKEN=ghp_writerTOKEN0123456789abcdef
 REVIEW_TOKEN=ghp_reviewerTOKEN9876543210fedcba
 
 setup() {
 	da_setup
-	export DA_AGENT_BACKOFF_MS=10
-	export DA_FAKE_STATE_DIR="$BATS_TEST_TMPDIR/fake-state"
-	export CLAUDE_CODE_OAUTH_TOKEN=fake-oauth IS_SANDBOX=1
-	unset ANTHROPIC_API_KEY DA_CLAUDE_BIN DA_FAKE_SCENARIO DA_PAUSE_FILE DA_GITHUB_API
-	printf 'agents:\n  pass_env: [DA_FAKE_*]\n' >"$DA_HOME/config.yaml"
-	ln -s "$REPO_ROOT/workflows" "$DA_HOME/workflows"
-	ORIGIN="$BATS_TEST_TMPDIR/origin.git"
-	git init -q --bare -b main "$ORIGIN"
-	git clone -q "$ORIGIN" "$BATS_TEST_TMPDIR/seed" 2>/dev/null
-	(cd "$BATS_TEST_TMPDIR/seed" && echo hello >README && git add README &&
-		git -c user.name=t -c user.email=t@t commit -qm init && git push -q origin HEAD:main)
-	printf '#!/bin/sh\nif [ -f test_sum.txt ]; then echo "2 passed"; else echo "1 passed"; fi\n' \
-		>"$BATS_TEST_TMPDIR/run-tests"
-	chmod +x "$BATS_TEST_TMPDIR/run-tests"
+	pipeline_env
+	pipeline_origin
 	mkdir -p "$DA_HOME/projects"
 	PROJECT="$DA_HOME/projects/demo.yaml"
 	printf 'repo: me/demo\nforge: local\nremote: %s\ncommands:\n  test: %s\n' \

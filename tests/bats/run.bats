@@ -2,24 +2,12 @@
 # da-run: a whole feature workflow against a local bare repository and the
 # fake claude, then resuming, pausing and failing.
 load helpers
+load pipeline_helpers
 
 setup() {
 	da_setup
-	export DA_AGENT_BACKOFF_MS=10
-	export DA_FAKE_STATE_DIR="$BATS_TEST_TMPDIR/fake-state"
-	export CLAUDE_CODE_OAUTH_TOKEN=fake-oauth IS_SANDBOX=1
-	unset ANTHROPIC_API_KEY DA_CLAUDE_BIN DA_FAKE_SCENARIO DA_PAUSE_FILE
-	printf 'agents:\n  pass_env: [DA_FAKE_*]\n' >"$DA_HOME/config.yaml"
-	ln -s "$REPO_ROOT/workflows" "$DA_HOME/workflows"
-	ORIGIN="$BATS_TEST_TMPDIR/origin.git"
-	git init -q --bare -b main "$ORIGIN"
-	git clone -q "$ORIGIN" "$BATS_TEST_TMPDIR/seed" 2>/dev/null
-	(cd "$BATS_TEST_TMPDIR/seed" && echo hello >README && git add README &&
-		git -c user.name=t -c user.email=t@t commit -qm init && git push -q origin HEAD:main)
-	# the gate: one old test, and QA's once it exists
-	printf '#!/bin/sh\nif [ -f test_sum.txt ]; then echo "2 passed"; else echo "1 passed"; fi\n' \
-		>"$BATS_TEST_TMPDIR/run-tests"
-	chmod +x "$BATS_TEST_TMPDIR/run-tests"
+	pipeline_env
+	pipeline_origin
 	mkdir -p "$DA_HOME/projects"
 	printf 'repo: me/demo\nforge: local\nremote: %s\ncommands:\n  test: %s\n' \
 		"$ORIGIN" "$BATS_TEST_TMPDIR/run-tests" >"$DA_HOME/projects/demo.yaml"
