@@ -58,26 +58,36 @@ fill() {
 	rm -f "$tmpl"
 }
 
-# pick_ms: median wall time of one `da-process --limit 1`
-pick_ms() {
-	local i t0 t1
-	for ((i = 0; i < rounds; i++)); do
-		t0=$(now_ns)
-		"$bin/da-process" --limit 1 2>/dev/null
-		t1=$(now_ns)
-		echo $(((t1 - t0) / 1000))
-	done | median | awk '{ printf "%.2f", $1 / 1000 }'
+# pick_us QUEUE: wall time of one `da-process --limit 1` on QUEUE, in us
+pick_us() {
+	local t0 t1
+	export DA_QUEUE="$1"
+	t0=$(now_ns)
+	"$bin/da-process" --limit 1 2>/dev/null
+	t1=$(now_ns)
+	echo $(((t1 - t0) / 1000))
 }
 
-declare -A pick
+sizes=(10 1000 10000 "done")
 for size in 10 1000 10000; do
 	fill "$work/q$size" "$size"
-	pick[$size]=$(pick_ms)
 done
 fill "$work/qdone" 10
 mkdir -p "$DA_QUEUE/completed/p000"
 (cd "$DA_QUEUE/completed/p000" && seq -f 'done-%06g.yaml' 1 100000 | xargs touch)
-pick[done]=$(pick_ms)
+# The queues take turns, one pick each per round: fsync latency on a disk
+# shared with other work drifts within a minute, and taking turns spreads
+# the drift over every row instead of charging it to one.
+declare -A samples_of pick
+for ((r = 0; r < rounds; r++)); do
+	for size in "${sizes[@]}"; do
+		samples_of[$size]+="$(pick_us "$work/q$size")"$'\n'
+	done
+done
+for size in "${sizes[@]}"; do
+	pick[$size]=$(printf '%s' "${samples_of[$size]}" | median | awk '{ printf "%.2f", $1 / 1000 }')
+done
+export DA_QUEUE="$work/qdone"
 
 # Peak RSS: GNU time's maximum resident set (the largest of da-process and
 # its children; the runner is `true`).
