@@ -266,7 +266,16 @@ int main(int argc, char **argv)
 		return da_err_report(da_errf(DA_ETEMP, "paused"));
 	memset(&r, 0, sizeof r);
 	if ((rc = load(&r, argv[optind])) == 0) {
-		if ((rc = prepare_workspace(&r)) == 0)
+		bool closed = false;
+
+		/* a first run checks the issue is there and open before any work */
+		if (r.pl.state->n_stages == 0 && (rc = da_pipeline_check_issue(&r.pl, &closed)) == 0 && closed) {
+			printf("%s: issue #%ld was closed since it was queued: nothing to do\n", r.task_name,
+			       r.task->issue);
+			run_free(&r);
+			return 0;
+		}
+		if (rc == 0 && (rc = prepare_workspace(&r)) == 0)
 			rc = da_pipeline_walk(&r.pl, &da_stage_ops_default);
 		if (rc == 0)
 			rc = da_pipeline_deliver(&r.pl);

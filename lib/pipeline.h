@@ -96,6 +96,13 @@ int da_pipeline_rebase(struct da_pipeline *pl, const char *stage);
  * pushed commit id. */
 int da_pipeline_push(struct da_pipeline *pl, char head_out[DA_GIT_OID_HEXSZ]);
 
+/* Before a task's first run does any work: its issue must be on the
+ * forge (not there, or a pull request: DA_ERUNTIME, the task fails
+ * before an agent runs) and open (*closed says it was closed since it
+ * was queued: nothing to do). A forge that does not answer is warned
+ * about and passed (DA_ETEMP, with not_before, still waits). */
+int da_pipeline_check_issue(struct da_pipeline *pl, bool *closed);
+
 /* The forge steps (pipeline_forge.c), run by da_pipeline_deliver. They
  * leave in the run record: pr (the number), pr-url (its html_url) and
  * merge-outcome ("merged" or "not merged: <why>", for the comment step).

@@ -45,6 +45,35 @@ int da_pipeline_forge_rc(struct da_pipeline *pl, const struct da_forge *f, int r
 	return rc;
 }
 
+int da_pipeline_check_issue(struct da_pipeline *pl, bool *closed)
+{
+	struct da_forge *f = NULL;
+	struct da_forge_issue *issue = NULL;
+	int rc;
+
+	*closed = false;
+	if ((rc = da_pipeline_open_forge(pl, false, &f)) == 0)
+		rc = da_pipeline_forge_rc(pl, f, da_forge_get_issue(f, pl->task->issue, &issue));
+	if (rc == 0 && !issue)
+		rc = da_errf(DA_ERUNTIME, "issue #%ld is not on %s: nothing to work on", pl->task->issue,
+			     pl->project->repo);
+	else if (rc == 0 && issue->is_pull_request)
+		rc = da_errf(DA_ERUNTIME, "#%ld on %s is a pull request, not an issue", pl->task->issue,
+			     pl->project->repo);
+	else if (rc == 0)
+		*closed = issue->state && !strcmp(issue->state, "closed");
+	else if (rc != DA_ETEMP) {
+		/* a forge that cannot answer now is no reason to stop here: the
+		 * delivery steps meet it again and have their own ways out */
+		da_warn("issue #%ld not checked: %s", pl->task->issue, da_errmsg());
+		da_errclear();
+		rc = 0;
+	}
+	da_forge_issue_free(issue);
+	da_forge_free(f);
+	return rc;
+}
+
 static bool approved(struct da_pipeline *pl)
 {
 	char *v = da_pipeline_run_text(pl, "verdict");

@@ -440,3 +440,30 @@ R
 	grep -qE "#$n7\b" "$LF/comments/7.log"
 	grep -qE "#$n9\b" "$LF/comments/9.log"
 }
+
+# A task whose issue is not on the forge (a typo on the command line, an
+# issue deleted since) fails before any agent runs, saying so.
+@test "local: a task for an issue the forge does not have fails before any work" {
+	rm "$LF/issues/$ISSUE.yaml"
+	enqueue_local_issue
+	process_once
+	task_in failed
+	grep -q "issue #$ISSUE is not on octo/demo" "$DA_HOME/data/failures/demo.log"
+	[ ! -s "$DA_FAKE_LOG" ]
+	[ ! -d "$LF/prs" ] || [ -z "$(ls "$LF/prs")" ]
+	[ "$(git -C "$ORIGIN" branch --list 'dev-agents/*')" = "" ]
+}
+
+# An issue closed while its task waited in the queue: nothing to do, and
+# nothing done.
+@test "local: an issue closed since it was queued completes without any work" {
+	enqueue_local_issue
+	sed -i 's/^state: open$/state: closed/' "$LF/issues/$ISSUE.yaml"
+	process_once
+	[ "$status" -eq 0 ]
+	task_in completed
+	[ ! -s "$DA_FAKE_LOG" ]
+	[ ! -d "$LF/prs" ] || [ -z "$(ls "$LF/prs")" ]
+	[ ! -e "$LF/comments/$ISSUE.log" ]
+	grep -rq "was closed since it was queued" "$DA_HOME/data/runs/"
+}
