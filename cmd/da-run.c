@@ -26,8 +26,9 @@ static void usage(FILE *out)
 		"\n"
 		"Run the pipeline for one active task: its workflow's stages (design,\n"
 		"implement, verify, qa, finalize) in $DA_HOME/data/work/<project>/<task>,\n"
-		"recorded in $DA_HOME/data/runs/<task>. A task run again resumes at its\n"
-		"first unfinished stage. da-process starts it; by hand it is for debugging.\n"
+		"recorded in $DA_HOME/data/runs/<project>/<task>. A task run again\n"
+		"resumes at its first unfinished stage. da-process starts it; by hand it\n"
+		"is for debugging.\n"
 		"\n"
 		"  --help, --version\n"
 		"\n"
@@ -43,6 +44,7 @@ struct run {
 	struct da_pipeline pl;
 	char task_name[256];
 	char task_file[256];		/* the file's name, with .yaml */
+	char run_key[600];		/* <project>/<task_name> */
 	char task_path[DA_PATH_MAX];
 	char why_temp[512];
 	char workspace[DA_PATH_MAX];
@@ -67,13 +69,16 @@ static int load(struct run *r, const char *task_path)
 		return rc;
 	r->pl.task = r->task;
 	r->pl.task_name = r->task_name;
+	if ((rc = da_run_key(r->project->name, r->task_name, r->run_key, sizeof r->run_key)) < 0)
+		return rc;
+	r->pl.run_key = r->run_key;
 	r->pl.project = r->project;
 	r->pl.wf = r->wf;
 	r->pl.roles = r->roles;
 	da_agent_budget_init(&r->pl.budget, r->roles);
-	if ((rc = da_run_state_load(r->task_name, &r->pl.state)) < 0 ||
-	    (rc = da_run_summary_load(r->task_name, &r->pl.summary)) < 0 ||
-	    (rc = da_run_dir(r->task_name, r->pl.run_dir, sizeof r->pl.run_dir)) < 0)
+	if ((rc = da_run_state_load(r->run_key, &r->pl.state)) < 0 ||
+	    (rc = da_run_summary_load(r->run_key, &r->pl.summary)) < 0 ||
+	    (rc = da_run_dir(r->run_key, r->pl.run_dir, sizeof r->pl.run_dir)) < 0)
 		return rc;
 	/* the budget is per task, not per run: a resumed task starts with what
 	 * its earlier runs spent (the summary adds up every agent run) */

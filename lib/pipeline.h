@@ -24,6 +24,7 @@
 struct da_pipeline {
 	const struct da_task *task;
 	const char *task_name;		/* task file name without .yaml */
+	const char *run_key;		/* "<project>/<task_name>": the run record's (runrec.h) */
 	const struct da_project *project;
 	const struct da_workflow *wf;
 	const struct da_agent_roles *roles;	/* NULL only with stub executors */

@@ -70,7 +70,7 @@ static int restack_mark(struct da_pipeline *pl, bool pending)
 	int rc;
 
 	if (pending)
-		return da_run_write(pl->task_name, RESTACK_PENDING, "1\n", 2);
+		return da_run_write(pl->run_key, RESTACK_PENDING, "1\n", 2);
 	if ((rc = da_pathf(path, sizeof path, "%s/" RESTACK_PENDING, pl->run_dir)) < 0)
 		return rc;
 	if (unlink(path) < 0 && errno != ENOENT)
@@ -283,7 +283,7 @@ static int record_inline(struct da_pipeline *pl, const struct da_review *rv)
 	}
 	fclose(f);
 	free(list);
-	rc = da_run_write(pl->task_name, "inline.tsv", out ? out : "", len);
+	rc = da_run_write(pl->run_key, "inline.tsv", out ? out : "", len);
 	free(out);
 	return rc;
 }
@@ -294,10 +294,10 @@ static int record_review(struct da_pipeline *pl, const struct da_review *rv)
 	const char *v = da_review_verdict_name(rv->verdict);
 	char *md = NULL;
 	size_t len = 0;
-	int rc = da_run_write(pl->task_name, "verdict", v, strlen(v));
+	int rc = da_run_write(pl->run_key, "verdict", v, strlen(v));
 
 	if (rc == 0 && rv->md_path && da_read_file(rv->md_path, 64 * 1024, &md, &len) == 0) {
-		rc = da_run_write(pl->task_name, "REVIEW.md", md, len);
+		rc = da_run_write(pl->run_key, "REVIEW.md", md, len);
 		free(md);
 	}
 	return rc == 0 ? record_inline(pl, rv) : rc;

@@ -116,7 +116,7 @@ static int record_outcome(struct da_pipeline *pl, const char *fmt, ...)
 	va_end(ap);
 	if (strcmp(text, "merged"))
 		da_warn("pull request %s", text);
-	return da_run_write(pl->task_name, "merge-outcome", text, strlen(text));
+	return da_run_write(pl->run_key, "merge-outcome", text, strlen(text));
 }
 
 /* Number and link for the later steps: a merged PR is no longer found open. */
@@ -127,8 +127,8 @@ static int record_pr(struct da_pipeline *pl, const struct da_forge_pr *pr)
 	int rc;
 
 	snprintf(rec, sizeof rec, "%ld\n", pr->number);
-	if ((rc = da_run_write(pl->task_name, "pr", rec, strlen(rec))) == 0)
-		rc = da_run_write(pl->task_name, "pr-url", url, strlen(url));
+	if ((rc = da_run_write(pl->run_key, "pr", rec, strlen(rec))) == 0)
+		rc = da_run_write(pl->run_key, "pr-url", url, strlen(url));
 	da_info("pull request #%ld %s", pr->number, url);
 	return rc;
 }
@@ -438,7 +438,7 @@ int da_pipeline_nothing_step(struct da_pipeline *pl)
 		 pl->project->default_branch);
 	da_info("%s", why);
 	snprintf(marker, sizeof marker, "<!-- dev-agents:outcome %s nothing -->", pl->task_name);
-	if ((rc = da_run_write(pl->task_name, "merge-outcome", why, strlen(why))) < 0 ||
+	if ((rc = da_run_write(pl->run_key, "merge-outcome", why, strlen(why))) < 0 ||
 	    (rc = da_pipeline_open_forge(pl, false, &f)) < 0 ||
 	    (rc = da_pipeline_has_comment(f, pl->task->issue, marker, &posted)) < 0 || posted)
 		goto out;

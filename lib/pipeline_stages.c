@@ -78,7 +78,7 @@ static int run_agent(struct da_pipeline *pl, size_t index, const char *stage, co
 		goto out;
 	/* the numbered copy of every prompt; the agent's own files are named
 	 * by role because its private home (where a resumed session lives) is */
-	if ((rc = da_run_save_prompt(pl->task_name, index, stage, attempt, prompt)) < 0)
+	if ((rc = da_run_save_prompt(pl->run_key, index, stage, attempt, prompt)) < 0)
 		goto out;
 	if (lead && !resume && !(resume = pl->state->lead_session))
 		new_uuid(uuid);
@@ -129,7 +129,7 @@ static int agent_stage(struct da_pipeline *pl, size_t index, const struct da_sta
 
 	if ((rc = da_read_file(path, 1024 * 1024, &text, &len)) < 0)
 		return rc;
-	rc = da_run_write(pl->task_name, st->writes, text, len);
+	rc = da_run_write(pl->run_key, st->writes, text, len);
 	free(text);
 	return rc;
 }
@@ -159,7 +159,7 @@ static void record_gates(struct da_pipeline *pl, const struct da_stage *st, cons
 	}
 	fclose(f);
 	snprintf(name, sizeof name, "gates-%s.tsv", st->name);
-	if (out && da_run_write(pl->task_name, name, out, len) < 0)
+	if (out && da_run_write(pl->run_key, name, out, len) < 0)
 		da_errclear();
 	free(out);
 }

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "paths.h"
 #include "queue.h"
+#include "runrec.h"
 #include "spawn.h"
 #include "yamlutil.h"
 
@@ -193,14 +194,15 @@ static int set_aside(struct worker *w, const char *name)
 
 static int run_one(struct worker *w, const char *name, bool *requeued)
 {
-	char task_path[DA_PATH_MAX], log_dir[DA_PATH_MAX], log_path[DA_PATH_MAX], stem[256];
+	char task_path[DA_PATH_MAX], log_dir[DA_PATH_MAX], log_path[DA_PATH_MAX], stem[256], key[600];
 	struct da_spawn_result res;
 	int qfd = -1, rc;
 	int keep[2] = { w->run_fd, w->slot_fd };
 
 	snprintf(stem, sizeof stem, "%.*s", (int)(strlen(name) - 5), name);
 	if ((rc = da_task_path(DA_ACTIVE, w->project, name, task_path, sizeof task_path)) < 0 ||
-	    (rc = da_pathf(log_dir, sizeof log_dir, "%s/data/runs/%s", da_home(), stem)) < 0 ||
+	    (rc = da_run_key(w->project, stem, key, sizeof key)) < 0 ||
+	    (rc = da_run_dir(key, log_dir, sizeof log_dir)) < 0 ||
 	    (rc = da_pathf(log_path, sizeof log_path, "%s/runner.log", log_dir)) < 0 || (rc = da_mkdirs(log_dir)) < 0)
 		return rc;
 	if ((rc = da_queue_lock(w->project, &qfd)) < 0)

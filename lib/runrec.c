@@ -17,17 +17,42 @@ const char *da_stage_status_name(int status)
 	return status >= DA_ST_PENDING && status <= DA_ST_FAILED ? status_names[status] : "pending";
 }
 
-static int check_task(const char *task)
+static bool name_ok(const char *s, size_t len)
 {
-	if (!task || !task[0] || task[0] == '.' || strlen(task) > 200 ||
-	    strspn(task, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-") != strlen(task))
-		return da_errf(DA_EUSAGE, "task name \"%.60s\" is not [A-Za-z0-9._-]", task ? task : "");
+	static const char ok[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-";
+
+	if (len == 0 || len > 200 || s[0] == '.')
+		return false;
+	for (size_t i = 0; i < len; i++)
+		if (!strchr(ok, s[i]) || !s[i])
+			return false;
+	return true;
+}
+
+/* "<project>/<task>", or a bare "<task>": one slash at most, and each
+ * part a plain name, so a key never leaves $DA_HOME/data/runs. */
+static int check_key(const char *key)
+{
+	const char *slash = key ? strchr(key, '/') : NULL;
+	bool ok = key && (slash ? name_ok(key, (size_t)(slash - key)) && name_ok(slash + 1, strlen(slash + 1))
+			       : name_ok(key, strlen(key)));
+
+	if (!ok)
+		return da_errf(DA_EUSAGE, "run key \"%.60s\" is not [project/]task of [A-Za-z0-9._-]",
+			       key ? key : "");
 	return 0;
+}
+
+int da_run_key(const char *project, const char *task, char *buf, size_t size)
+{
+	int rc = da_pathf(buf, size, "%s/%s", project, task);
+
+	return rc < 0 ? rc : check_key(buf);
 }
 
 int da_run_dir(const char *task, char *buf, size_t size)
 {
-	int rc = check_task(task);
+	int rc = check_key(task);
 
 	return rc < 0 ? rc : da_pathf(buf, size, "%s/data/runs/%s", da_home(), task);
 }

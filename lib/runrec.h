@@ -52,7 +52,12 @@ struct da_run_summary {
 	size_t n_stages;
 };
 
-/* $DA_HOME/data/runs/<task> (task checked: [A-Za-z0-9._-], no leading '.') */
+/* A task's run record is keyed by "<project>/<task>" (task = the task
+ * file's name without .yaml): two projects may queue tasks of the same
+ * name. The functions below take that key as `task` (a bare task name
+ * still works, for tools and tests). */
+int da_run_key(const char *project, const char *task, char *buf, size_t size);
+/* $DA_HOME/data/runs/<key> (each part checked: [A-Za-z0-9._-], no leading '.') */
 int da_run_dir(const char *task, char *buf, size_t size);
 /* "<dir>/<nn>-<stage><suffix>", e.g. suffix ".prompt.md" (index 0-based). */
 int da_run_file(const char *task, size_t index, const char *stage, const char *suffix, char *buf, size_t size);

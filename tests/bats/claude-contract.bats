@@ -166,7 +166,7 @@ W
 	ANTHROPIC_BASE_URL="http://127.0.0.1:$(cat "$BATS_TEST_TMPDIR/port")"
 	export ANTHROPIC_BASE_URL
 	run da-process --once
-	runs="$DA_HOME/data/runs/$name"
+	runs="$DA_HOME/data/runs/app/$name"
 	[ -n "$(ls "$DA_QUEUE/completed/app")" ] || { echo "$output"; cat "$runs/runner.log"; return 1; }
 	# the stage ran the real CLI: its event stream was parsed into the summary
 	grep -A8 "name: implement\$" "$runs/summary.yaml" | grep -q "turns: [1-9]"

@@ -59,8 +59,8 @@ R
 	[ "$status" -eq 0 ]
 	task_in completed
 	# the fix went through the gates again before the PR
-	grep -rqx "verdict: REQUEST_CHANGES" "$DA_HOME"/data/runs/*/review-1/review.yaml
-	grep -rqx "verdict: APPROVE" "$DA_HOME"/data/runs/*/review-2/review.yaml
+	grep -rqx "verdict: REQUEST_CHANGES" "$DA_HOME"/data/runs/demo/*/review-1/review.yaml
+	grep -rqx "verdict: APPROVE" "$DA_HOME"/data/runs/demo/*/review-2/review.yaml
 	[ "$(git -C "$ORIGIN" log -1 --format=%s "$BRANCH")" = "fix: address review findings" ]
 	assert_one_pr
 	assert_merged "a+b fixed"
@@ -305,7 +305,7 @@ one_account() {
 	process_once
 	[ "$status" -eq 0 ]
 	task_in completed
-	grep -q "DA_REVIEW_TOKEN is not set" "$DA_HOME"/data/runs/*/runner.log
+	grep -q "DA_REVIEW_TOKEN is not set" "$DA_HOME"/data/runs/demo/*/runner.log
 	assert_one_pr
 	assert_merged
 	[ "$(q '$r.reviews | length')" -eq 1 ]

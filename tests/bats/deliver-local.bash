@@ -112,7 +112,7 @@ assert_issue_commented() {
 # the run record of the one task
 run_record() {
 	local d
-	d=$(find "$DA_HOME/data/runs" -mindepth 1 -maxdepth 1 -type d)
+	d=$(find "$DA_HOME/data/runs/demo" -mindepth 1 -maxdepth 1 -type d)
 	[ "$(printf '%s\n' "$d" | grep -c .)" -eq 1 ] || return 1
 	printf '%s\n' "$d"
 }

@@ -43,7 +43,7 @@ R
 	[ "$(cd "$ws" && ./greet.sh --shout Ada)" = "HELLO, ADA!" ]
 	[ "$(cd "$ws" && ./greet.sh Ada)" = "Hello, Ada!" ]
 	[ -f "$ws/tests/test_shout.sh" ]
-	grep -q "^2 passed, 0 failed" "$DEMO_DIR"/home/data/runs/*/*verify-qa-test.log
+	grep -q "^2 passed, 0 failed" "$DEMO_DIR"/home/data/runs/greet/*/*verify-qa-test.log
 	# and the issue was told
 	grep -qi "merged" "$DEMO_DIR/home/data/local-forge/sample+greet/comments/1.log"
 }

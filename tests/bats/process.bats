@@ -56,7 +56,7 @@ teardown() {
 	grep -q '^title: breaks exit=3$' "$log"
 	grep -q '^error: |' "$log"
 	grep -q '^  record-runner: something broke' "$log"
-	[ -s "$DA_HOME/data/runs/$(basename "$f" .yaml)/runner.log" ]
+	[ -s "$DA_HOME/data/runs/app/$(basename "$f" .yaml)/runner.log" ]
 }
 
 @test "exit 75 puts the task back in pending with its attempts unchanged" {

@@ -28,7 +28,7 @@ R
 	mv "$DA_QUEUE"/pending/demo/*.yaml "$DA_QUEUE/active/demo/"
 	TASK=$(ls "$DA_QUEUE"/active/demo/*.yaml)
 	NAME=$(basename "$TASK" .yaml)
-	RUNS="$DA_HOME/data/runs/$NAME"
+	RUNS="$DA_HOME/data/runs/demo/$NAME"
 }
 
 @test "da-run walks the feature workflow: spec, code, tests, gates green, commit" {

@@ -47,6 +47,38 @@ static void state_round_trip_and_resume_point(void **state)
 	unit_rmtree(tmp);
 }
 
+static void run_keys_are_project_slash_task(void **state)
+{
+	char *tmp = unit_tmpdir(), key[300], dir[700], want[700];
+	struct da_run_state *a = NULL, *b = NULL;
+
+	(void)state;
+	da_paths_reset();
+	assert_int_equal(da_run_key("web", "3-20260313T100200Z-7-fix", key, sizeof key), 0);
+	assert_string_equal(key, "web/3-20260313T100200Z-7-fix");
+	assert_int_equal(da_run_dir(key, dir, sizeof dir), 0);
+	snprintf(want, sizeof want, "%s/home/data/runs/web/3-20260313T100200Z-7-fix", tmp);
+	assert_string_equal(dir, want);
+	/* nothing may climb out of data/runs */
+	assert_int_equal(da_run_key("..", "t", key, sizeof key), DA_EUSAGE);
+	assert_int_equal(da_run_key("web", ".hidden", key, sizeof key), DA_EUSAGE);
+	assert_int_equal(da_run_key("web", "a/b", key, sizeof key), DA_EUSAGE);
+	assert_int_equal(da_run_dir("/abs", dir, sizeof dir), DA_EUSAGE);
+	assert_int_equal(da_run_dir("web/", dir, sizeof dir), DA_EUSAGE);
+	/* the same task name in two projects: two records */
+	assert_int_equal(da_run_state_load("web/t", &a), 0);
+	assert_int_equal(da_run_state_load("api/t", &b), 0);
+	assert_int_equal(da_run_state_mark(a, "design", DA_ST_DONE, NULL, NULL), 0);
+	assert_int_equal(da_run_state_save(a), 0);
+	assert_int_equal(da_run_state_save(b), 0);
+	da_run_state_free(b);
+	assert_int_equal(da_run_state_load("api/t", &b), 0);
+	assert_int_equal(b->n_stages, 0);
+	da_run_state_free(a);
+	da_run_state_free(b);
+	unit_rmtree(tmp);
+}
+
 static void state_rejects_bad_task_and_bad_file(void **state)
 {
 	char *tmp = unit_tmpdir(), dir[700];
@@ -123,6 +155,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(state_round_trip_and_resume_point),
+		cmocka_unit_test(run_keys_are_project_slash_task),
 		cmocka_unit_test(state_rejects_bad_task_and_bad_file),
 		cmocka_unit_test(summary_sums_runs_and_totals),
 		cmocka_unit_test(stage_files_are_numbered),
