@@ -24,7 +24,7 @@ static bool name_ok(const char *s, size_t len)
 	if (len == 0 || len > 200 || s[0] == '.')
 		return false;
 	for (size_t i = 0; i < len; i++)
-		if (!strchr(ok, s[i]) || !s[i])
+		if (!s[i] || !strchr(ok, s[i]))
 			return false;
 	return true;
 }
