@@ -88,9 +88,14 @@ static int gt_get_issue(struct da_forge *f, long number, struct da_forge_issue *
 static int gt_comment(struct da_forge *f, long number, const char *body, char **html_url)
 {
 	json_t *req = json_pack("{s:s}", "body", body);
-	struct da_http_resp r;
-	int ret = expect(call(f, "POST", req, &r, "%s/issues/%ld/comments", GT(f)->repo, number),
-			 &r, 201, "comment");
+	struct da_http_resp r = { 0 };
+	char path[1024];
+	int ret;
+
+	/* the comment list comes whole: it is its own list path */
+	snprintf(path, sizeof path, "%s/issues/%ld/comments", GT(f)->repo, number);
+	ret = expect(da_forge_rest_post_item(f, GT(f)->http, path, req, body, path, 201, &r), &r, 201,
+		     "comment");
 
 	if (ret == 0 && html_url) {
 		const char *u = json_string_value(json_object_get(r.json, "html_url"));
@@ -356,9 +361,9 @@ static int gt_create_review(struct da_forge *f, long number, const struct da_for
 {
 	static const char *const events[] = { "APPROVED", "REQUEST_CHANGES", "COMMENT" };
 	enum da_forge_verdict verdict;
-	char *body = NULL;
+	char *body = NULL, path[1024], list[1100];
 	json_t *comments, *req;
-	struct da_http_resp r;
+	struct da_http_resp r = { 0 };
 	int ret = da_forge_self_review(f, in, &verdict, &body);
 
 	if (ret < 0)
@@ -374,8 +379,11 @@ static int gt_create_review(struct da_forge *f, long number, const struct da_for
 	free(body);
 	if (in->commit_sha)
 		json_object_set_new(req, "commit_id", json_string(in->commit_sha));
-	ret = expect(call(f, "POST", req, &r, "%s/pulls/%ld/reviews", GT(f)->repo, number), &r,
-		     200, "create review");
+	snprintf(path, sizeof path, "%s/pulls/%ld/reviews", GT(f)->repo, number);
+	snprintf(list, sizeof list, "%s?limit=50", path);
+	ret = expect(da_forge_rest_post_item(f, GT(f)->http, path, req,
+					     json_string_value(json_object_get(req, "body")), list, 200, &r),
+		     &r, 200, "create review");
 	if (ret == 0 && review_id)
 		*review_id = (long)json_integer_value(json_object_get(r.json, "id"));
 	json_decref(req);

@@ -102,8 +102,12 @@ static int gh_comment(struct da_forge *f, long number, const char *body, char **
 {
 	json_t *req = json_pack("{s:s}", "body", body);
 	struct da_http_resp r;
-	int ret = call(f, "POST", req, &r, "%s/issues/%ld/comments", GH(f)->repo, number);
+	char path[1024], list[1100];
+	int ret;
 
+	snprintf(path, sizeof path, "%s/issues/%ld/comments", GH(f)->repo, number);
+	snprintf(list, sizeof list, "%s?per_page=100", path);
+	ret = da_forge_rest_post_item(f, GH(f)->http, path, req, body, list, 201, &r);
 	if (ret == 0)
 		ret = r.status == 201 ? want_str(r.json, "html_url", html_url)
 				      : da_forge_rest_fail(&r, "comment");
@@ -353,7 +357,7 @@ static int gh_create_review(struct da_forge *f, long number, const struct da_for
 {
 	static const char *const events[] = { "APPROVE", "REQUEST_CHANGES", "COMMENT" };
 	enum da_forge_verdict verdict;
-	char *body = NULL;
+	char *body = NULL, path[1024], list[1100];
 	json_t *comments, *req;
 	struct da_http_resp r;
 	int ret = da_forge_self_review(f, in, &verdict, &body);
@@ -371,7 +375,10 @@ static int gh_create_review(struct da_forge *f, long number, const struct da_for
 	free(body);
 	if (in->commit_sha)
 		json_object_set_new(req, "commit_id", json_string(in->commit_sha));
-	ret = call(f, "POST", req, &r, "%s/pulls/%ld/reviews", GH(f)->repo, number);
+	snprintf(path, sizeof path, "%s/pulls/%ld/reviews", GH(f)->repo, number);
+	snprintf(list, sizeof list, "%s?per_page=100", path);
+	ret = da_forge_rest_post_item(f, GH(f)->http, path, req,
+				      json_string_value(json_object_get(req, "body")), list, 200, &r);
 	if (ret == 0 && r.status != 200)
 		ret = da_forge_rest_fail(&r, "create review");
 	else if (ret == 0 && review_id)

@@ -80,6 +80,14 @@ struct da_http_resp;
  * DA_ETEMP) in f->status. body may be NULL; it is not stolen. */
 int da_forge_rest(struct da_forge *f, struct da_http *h, const char *method, const char *path,
 		  const json_t *body, struct da_http_resp *resp);
+/* POST path adding an item (comment, review) to the list at list_path.
+ * When `text` carries a dev-agents marker ("<!-- dev-agents:... -->"),
+ * a lost answer is checked against the list before the POST is sent
+ * again (http.h, da_http_guard): never two of one comment or review.
+ * `status` is the POST's success status. */
+int da_forge_rest_post_item(struct da_forge *f, struct da_http *h, const char *path,
+			    const json_t *body, const char *text, const char *list_path, long status,
+			    struct da_http_resp *resp);
 /* Every page of a list; same status bookkeeping. */
 int da_forge_rest_all(struct da_forge *f, struct da_http *h, const char *path, json_t **out);
 /* "what: HTTP 422: <the forge's message>" as DA_ERUNTIME (DA_EUSAGE for

@@ -6,6 +6,7 @@
 #include "http.h"
 
 #include <sodium.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,6 +15,27 @@ int da_forge_rest(struct da_forge *f, struct da_http *h, const char *method, con
 {
 	int ret = da_http_request(h, method, path, body, resp);
 
+	f->status.http_status = resp->status;
+	if (ret == DA_ETEMP)
+		f->status.not_before = da_http_not_before(h);
+	return ret;
+}
+
+int da_forge_rest_post_item(struct da_forge *f, struct da_http *h, const char *path,
+			    const json_t *body, const char *text, const char *list_path, long status,
+			    struct da_http_resp *resp)
+{
+	char marker[256];
+	const char *m = text ? strstr(text, "<!-- dev-agents:") : NULL;
+	const char *end = m ? strstr(m, "-->") : NULL;
+	struct da_http_guard g = { list_path, marker, status };
+	int ret;
+
+	if (end && (size_t)(end + 3 - m) < sizeof marker)
+		snprintf(marker, sizeof marker, "%.*s", (int)(end + 3 - m), m);
+	else
+		end = NULL;	/* nothing to know it by: posted plainly */
+	ret = da_http_request_guarded(h, "POST", path, body, end ? &g : NULL, resp);
 	f->status.http_status = resp->status;
 	if (ret == DA_ETEMP)
 		f->status.not_before = da_http_not_before(h);

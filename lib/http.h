@@ -10,6 +10,10 @@
  * "<utc> http <METHOD> <path> <status> <ms>ms" -- never a header, never
  * a body, so the token cannot leak there.
  *
+ * A POST is repeated like any request, except one that adds a marked
+ * comment or review (da_http_request_guarded): its repeat first looks
+ * for the item it may already have added.
+ *
  * A completed exchange returns 0 whatever its status (404 and 422 are
  * answers the forge code interprets); errors are transport failures
  * after the last retry (DA_ERUNTIME) and long rate limits (DA_ETEMP).
@@ -59,6 +63,23 @@ void da_http_resp_clear(struct da_http_resp *r);
  * refused so the token never goes elsewhere). body may be NULL. */
 int da_http_request(struct da_http *h, const char *method, const char *path,
 		    const json_t *body, struct da_http_resp *resp);
+
+/* A POST that adds an item to a list (a comment, a review) and whose
+ * body carries a marker no other item has. When its answer is lost (a
+ * timeout, a broken connection, a 5xx) the forge may have added the item
+ * all the same, and sending it again would add a second. So before each
+ * repeat the list at list_path is read; an item whose "body" holds the
+ * marker is taken as the POST's own answer (resp->status = status,
+ * resp->json = that item) and nothing is sent again. */
+struct da_http_guard {
+	const char *list_path;
+	const char *marker;
+	long status;
+};
+/* da_http_request, with the guard above for its repeats (NULL: none). */
+int da_http_request_guarded(struct da_http *h, const char *method, const char *path,
+			    const json_t *body, const struct da_http_guard *guard,
+			    struct da_http_resp *resp);
 
 /* GET every page of a list endpoint, concatenating the JSON arrays.
  * A non-2xx page ends it with DA_ERUNTIME naming the status (resp, when

@@ -387,6 +387,41 @@ pr_answer_lost() {
 	pr_answer_lost gitea
 }
 
+# The forge takes the issue comment (or the review) but its answer never
+# arrives in time: before posting again the client looks for the one it
+# sent (its dev-agents marker) and finds it, so there is one, not two.
+post_answer_lost() { # KIND PATH-REGEX
+	df_setup "$1"
+	export DA_HTTP_TIMEOUT_MS=5000
+	ctl POST /__inject "{\"path\":\"$2\",\"method\":\"POST\",\"hold_ms\":60000}" >/dev/null
+	enqueue_issue
+	process_once
+	[ "$status" -eq 0 ]
+	task_in completed
+	[ "$(requests_made | grep -cE "^POST $2")" -eq 1 ]
+	assert_one_pr
+	assert_merged
+	assert_reviewed_by_reviewer
+	assert_issue_commented
+	assert_no_violations
+}
+
+@test "github: the issue comment's answer times out; the comment is found, not posted twice" {
+	post_answer_lost github '/repos/octo/demo/issues/7/comments$'
+}
+
+@test "gitea: the issue comment's answer times out; the comment is found, not posted twice" {
+	post_answer_lost gitea '/repos/octo/demo/issues/7/comments$'
+}
+
+@test "github: the review's answer times out; the review is found, not posted twice" {
+	post_answer_lost github '/repos/octo/demo/pulls/8/reviews$'
+}
+
+@test "gitea: the review's answer times out; the review is found, not posted twice" {
+	post_answer_lost gitea '/repos/octo/demo/pulls/8/reviews$'
+}
+
 # Killed after the forge took the review (or the issue comment), before
 # da-run heard: the rerun must not post it twice.
 crash_after_post() { # KIND PATH-REGEX
