@@ -281,6 +281,18 @@ static const char *refusal(enum da_forge_merge_result res)
 /* The one retry after a refusal, checkpointed as merge-retry: rebase onto
  * the moved default branch, verify again, push, merge expecting that
  * head. A retry already done (or failed) before a crash is not repeated. */
+/* The PR as the forge has it now: merged turns *res into DA_MERGE_MERGED. */
+static int merged_meanwhile(struct da_forge *f, long number, enum da_forge_merge_result *res)
+{
+	struct da_forge_pr *pr = NULL;
+	int rc = da_forge_get_pr(f, number, &pr);
+
+	if (rc == 0 && pr && pr->merged)
+		*res = DA_MERGE_MERGED;
+	da_forge_pr_free(pr);
+	return rc;
+}
+
 static int merge_retry(struct da_pipeline *pl, struct da_forge *f, long number, const char *title,
 		       enum da_forge_merge_result first)
 {
@@ -298,8 +310,9 @@ static int merge_retry(struct da_pipeline *pl, struct da_forge *f, long number, 
 	if ((rc = da_run_state_mark(pl->state, STEP_MERGE_RETRY, DA_ST_RUNNING, NULL, NULL)) < 0 ||
 	    (rc = da_run_state_save(pl->state)) < 0)
 		return rc;
-	if ((rc = da_pipeline_rebase(pl, STEP_MERGE_RETRY)) == 0 && (rc = da_pipeline_push(pl, head)) == 0)
-		rc = da_forge_merge_pr(f, number, title, NULL, head, &res, NULL);
+	if ((rc = da_pipeline_rebase(pl, STEP_MERGE_RETRY)) == 0 && (rc = da_pipeline_push(pl, head)) == 0 &&
+	    (rc = da_forge_merge_pr(f, number, title, NULL, head, &res, NULL)) == 0 && res != DA_MERGE_MERGED)
+		rc = merged_meanwhile(f, number, &res);
 	if (rc == DA_ETEMP)
 		return rc; /* paused or a usage window: merge-retry stays running and is done again */
 	char *why = rc < 0 ? strdup(da_errmsg()) : NULL;
@@ -362,6 +375,10 @@ int da_pipeline_merge_step(struct da_pipeline *pl)
 	/* the head the gates and the review saw: a head moved since is refused */
 	if ((rc = da_forge_merge_pr(f, pr->number, title, NULL, pr->head_sha && *pr->head_sha ? pr->head_sha : NULL,
 				    &res, NULL)) < 0)
+		goto out;
+	/* a refusal may answer a repeat of a merge whose first answer was
+	 * lost: the PR read back says whether it is merged already */
+	if (res != DA_MERGE_MERGED && (rc = merged_meanwhile(f, pr->number, &res)) < 0)
 		goto out;
 	rc = res == DA_MERGE_MERGED ? merged(pl) : merge_retry(pl, f, pr->number, title, res);
 out:

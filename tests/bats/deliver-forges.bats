@@ -422,6 +422,37 @@ post_answer_lost() { # KIND PATH-REGEX
 	post_answer_lost gitea '/repos/octo/demo/pulls/8/reviews$'
 }
 
+# The forge merges but its answer is lost; the repeated PUT meets "not
+# mergeable" (it is merged). The PR is read back: merged, said so, and no
+# rebase-and-retry of a merged branch.
+merge_answer_lost() {
+	df_setup "$1"
+	export DA_HTTP_TIMEOUT_MS=5000
+	local method=PUT
+	[ "$1" = gitea ] && method=POST
+	ctl POST /__inject "{\"path\":\"/repos/octo/demo/pulls/8/merge\$\",\"method\":\"$method\",\"hold_ms\":60000}" >/dev/null
+	enqueue_issue
+	process_once
+	[ "$status" -eq 0 ]
+	task_in completed
+	assert_one_pr
+	assert_merged
+	assert_issue_commented
+	[ "$(q '$ic[0].body | test("not merged")')" = false ]
+	[ "$(git -C "$ORIGIN" rev-list --count main)" -eq 2 ]
+	[ "$(requests_made | grep -cE "^$method /repos/octo/demo/pulls/8/merge")" -eq 2 ]
+	run ! grep -rq "rebase, verify again" "$DA_HOME/data/runs/demo/"
+	assert_no_violations
+}
+
+@test "github: the merge's answer is lost; the PR is read back as merged, nothing merged twice" {
+	merge_answer_lost github
+}
+
+@test "gitea: the merge's answer is lost; the PR is read back as merged, nothing merged twice" {
+	merge_answer_lost gitea
+}
+
 # Killed after the forge took the review (or the issue comment), before
 # da-run heard: the rerun must not post it twice.
 crash_after_post() { # KIND PATH-REGEX
