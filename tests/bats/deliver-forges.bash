@@ -173,25 +173,6 @@ requests_made() {
 	ctl GET /__requests | jq -r '.[] | "\(.method) \(.path | sub("^/api/v1"; "") | sub("[?].*"; ""))"'
 }
 
-# the pid of a descendant of $1 named $2 (da-process runs its runner
-# from a per-project worker), polled for
-descendant() {
-	local p q level
-	for _ in $(seq 1 600); do
-		level=$1
-		while [ -n "$level" ]; do
-			for p in $level; do
-				[ "$(ps -o comm= -p "$p" 2>/dev/null)" = "$2" ] && { echo "$p"; return 0; }
-			done
-			q=""
-			for p in $level; do q="$q $(pgrep -P "$p" | tr '\n' ' ')"; done
-			level=$(printf '%s\n' "$q" | xargs)
-		done
-		sleep 0.05
-	done
-	return 1
-}
-
 # wait_for CMD...: poll until CMD succeeds; fail after WAIT_S (60) s.
 wait_for() {
 	local deadline=$((SECONDS + ${WAIT_S:-60}))

@@ -2,8 +2,8 @@
 # the offline `local` forge (docs/local-forge.md): the remote is a bare
 # repo, the issue a file, PRs, reviews, comments and labels are records
 # under $LF. Loaded after deliver-forges.bash, whose ISSUE, BRANCH, tokens,
-# task_in, process_once, descendant, wait_for and assert_no_token_leak
-# it shares.
+# task_in, process_once, wait_for and assert_no_token_leak it shares;
+# descendant comes from pipeline_helpers.bash.
 
 # The PR the task opens: issues and PRs share one sequence, and issue #7
 # is the only record before it.

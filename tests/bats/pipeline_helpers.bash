@@ -43,3 +43,22 @@ R
 		>"$BATS_TEST_TMPDIR/approve"
 	export DA_FAKE_REPLY="$BATS_TEST_TMPDIR/approve"
 }
+
+# the pid of a descendant of $1 named $2 (da-process runs its runner
+# from a per-project worker), polled for
+descendant() {
+	local p q level
+	for _ in $(seq 1 600); do
+		level=$1
+		while [ -n "$level" ]; do
+			for p in $level; do
+				[ "$(ps -o comm= -p "$p" 2>/dev/null)" = "$2" ] && { echo "$p"; return 0; }
+			done
+			q=""
+			for p in $level; do q="$q $(pgrep -P "$p" | tr '\n' ' ')"; done
+			level=$(printf '%s\n' "$q" | xargs)
+		done
+		sleep 0.05
+	done
+	return 1
+}
